@@ -1,0 +1,7 @@
+-- luacheck configuration for slsh's Lua code.
+std = "lua54"
+max_line_length = 100
+globals = { "slsh" }
+files["tests"] = { std = "+busted" }
+files["tests/support/busted.lua"] = { std = "lua54" }
+exclude_files = { "tests/peer/node_modules", "build*" }

@@ -1,0 +1,41 @@
+/*
+ * Helpers shared by the Lua bindings (lua/ is the only code that includes
+ * lua.h). Not installed; the public C surface is core/include/slsh/.
+ */
+#ifndef SLSH_LUA_H
+#define SLSH_LUA_H
+
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "slsh/err.h"
+
+#define SLSH_ERROR_MT "slsh.error"
+
+/* Push an error object (a table with code, message and, if set, field;
+ * metatable "slsh.error") built from a core error. */
+void slsh_lua_pusherr(lua_State *L, const struct slsh_err *e);
+
+/* The world's failures: push `nil, err` and return 2. */
+int slsh_lua_fail(lua_State *L, const struct slsh_err *e);
+
+/* Read string field `name` of the table at `idx`. Raises a clear error
+ * naming the field when it is present but not a string, or absent while
+ * `required`. Returns NULL when absent and optional. */
+const char *slsh_lua_strfield(lua_State *L, int idx, const char *name,
+                              size_t *len, int required);
+
+/* Register the C modules and embedded Lua sources in package.preload. */
+void slsh_preload(lua_State *L);
+
+/* Find an embedded (or, with SLSH_LUA_PATH, on-disk) bundled script and
+ * push it as a loaded chunk; returns LUA_OK or pushes nil + message. */
+int slsh_load_script(lua_State *L, const char *name);
+
+/* Push a table {name = summary, ...} of the bundled scripts. */
+void slsh_list_scripts(lua_State *L);
+
+/* The interactive loop (repl.c). Returns an exit status. */
+int slsh_repl(lua_State *L);
+
+#endif

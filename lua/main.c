@@ -1,0 +1,310 @@
+/*
+ * The slsh command (DESIGN §5): global options, then a script file, a
+ * chunk (-e), a bundled workflow (run NAME) or the REPL. main() only
+ * protects pmain(), as lua.c does, so that every Lua error is caught.
+ *
+ * Exit status: 0 done, 1 failed, 2 usage; scripts use 3 themselves for
+ * "finished with some items failed or refused".
+ */
+#include "lslsh.h"
+#include "host_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef SLSH_VERSION
+#define SLSH_VERSION "0.0.0"
+#endif
+
+static const char usage_text[] =
+  "usage: slsh [OPTIONS] [FILE [ARGS...] | -e CODE [ARGS...] | run [NAME "
+  "[ARGS...]] | -]\n"
+  "\n"
+  "  FILE            run a Lua script; ARGS are in the global 'arg' and '...'\n"
+  "  -e CODE         run a chunk of Lua\n"
+  "  run NAME        run a bundled workflow; 'slsh run' lists them and\n"
+  "                  'slsh run NAME --help' explains one\n"
+  "  -               read the script from standard input\n"
+  "  (nothing)       interactive REPL when standard input is a terminal\n"
+  "\n"
+  "options:\n"
+  "  --profile P     credentials profile (~/.aliyun/config.json or INI file)\n"
+  "  --region R      default region for clients\n"
+  "  --connect-to URL  send every request to URL (e.g. http://127.0.0.1:8080)\n"
+  "                  keeping the real Host header and signature\n"
+  "                  (also SLSH_CONNECT_TO)\n"
+  "  -v, --verbose   trace requests on stderr (secrets redacted); twice for more\n"
+  "  -i              enter the REPL after running FILE or -e\n"
+  "  --version       print the version\n"
+  "  -h, --help      print this help\n"
+  "\n"
+  "exit status: 0 done, 1 failed, 2 usage, 3 finished with some items\n"
+  "failed or refused\n";
+
+struct opts {
+  const char *profile, *region, *connect_to;
+  int verbose;
+  int interactive;
+  const char *code;        /* -e */
+  const char *script;      /* FILE, "-" or the workflow name */
+  int run;                 /* script names a bundled workflow */
+  int list;                /* `slsh run` alone */
+  int nargs;               /* arguments after the script */
+  char **args;
+};
+
+/* Print a usage error; returns the usage exit status. */
+static int main_usage(const char *fmt, const char *what)
+{
+  fprintf(stderr, "slsh: ");
+  fprintf(stderr, fmt, what);
+  fprintf(stderr, "\n(try 'slsh --help')\n");
+  return 2;
+}
+
+/* The value of option `name`: "--name=V" or "--name V". */
+static const char *main_optval(int argc, char **argv, int *i,
+                               const char *name)
+{
+  size_t n = strlen(name);
+
+  if(!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
+    return argv[*i] + n + 1;
+  if(!strcmp(argv[*i], name)) {
+    if(*i + 1 >= argc)
+      return NULL;
+    return argv[++*i];
+  }
+  return NULL;
+}
+
+static int main_isopt(const char *arg, const char *name)
+{
+  size_t n = strlen(name);
+
+  return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
+}
+
+/* Parse the global options. Returns -1 to go on, or an exit status. */
+static int main_parse(int argc, char **argv, struct opts *o)
+{
+  int i;
+
+  for(i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char **dst = NULL;
+
+    if(main_isopt(a, "--profile"))
+      dst = &o->profile;
+    else if(main_isopt(a, "--region"))
+      dst = &o->region;
+    else if(main_isopt(a, "--connect-to"))
+      dst = &o->connect_to;
+    if(dst) {
+      *dst = main_optval(argc, argv, &i, a[2] == 'p' ? "--profile" :
+                         a[2] == 'r' ? "--region" : "--connect-to");
+      if(!*dst || !**dst)
+        return main_usage("option '%s' needs a value", a);
+      continue;
+    }
+    if(!strcmp(a, "-v") || !strcmp(a, "--verbose"))
+      o->verbose++;
+    else if(!strcmp(a, "-vv"))
+      o->verbose += 2;
+    else if(!strcmp(a, "-i"))
+      o->interactive = 1;
+    else if(!strcmp(a, "--version")) {
+      printf("slsh %s (%s)\n", SLSH_VERSION, LUA_RELEASE);
+      return 0;
+    }
+    else if(!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(usage_text, stdout);
+      return 0;
+    }
+    else if(!strcmp(a, "-e")) {
+      if(i + 1 >= argc)
+        return main_usage("option '%s' needs a value", a);
+      o->code = argv[++i];
+      i++;
+      break;
+    }
+    else if(!strcmp(a, "--")) {
+      i++;
+      if(i < argc)
+        o->script = argv[i++];
+      break;
+    }
+    else if(!strcmp(a, "run")) {
+      o->run = 1;
+      if(++i >= argc || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+        o->list = 1;
+      else
+        o->script = argv[i];
+      i++;
+      break;
+    }
+    else if(a[0] == '-' && a[1] != '\0')
+      return main_usage("unknown option '%s'", a);
+    else {
+      o->script = a;
+      i++;
+      break;
+    }
+  }
+  o->nargs = i < argc ? argc - i : 0;
+  o->args = argv + (i < argc ? i : argc);
+  return -1;
+}
+
+/* Put the global options where the slsh module reads its defaults. */
+static void main_config(lua_State *L, const struct opts *o)
+{
+  lua_getglobal(L, "slsh");
+  lua_getfield(L, -1, "config");
+  if(lua_istable(L, -1)) {
+    if(o->profile) {
+      lua_pushstring(L, o->profile);
+      lua_setfield(L, -2, "profile");
+    }
+    if(o->region) {
+      lua_pushstring(L, o->region);
+      lua_setfield(L, -2, "region");
+    }
+    if(o->connect_to) {
+      lua_pushstring(L, o->connect_to);
+      lua_setfield(L, -2, "connect_to");
+    }
+    lua_pushinteger(L, o->verbose);
+    lua_setfield(L, -2, "verbose");
+  }
+  lua_pop(L, 2);
+}
+
+/* Set the global `arg` ({[0]=script, ARGS...}) and push ARGS. */
+static int main_pushargs(lua_State *L, const struct opts *o, const char *name)
+{
+  int i;
+
+  lua_createtable(L, o->nargs, 1);
+  lua_pushstring(L, name);
+  lua_rawseti(L, -2, 0);
+  for(i = 0; i < o->nargs; i++) {
+    lua_pushstring(L, o->args[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setglobal(L, "arg");
+  luaL_checkstack(L, o->nargs + 3, "too many arguments");
+  for(i = 0; i < o->nargs; i++)
+    lua_pushstring(L, o->args[i]);
+  return o->nargs;
+}
+
+/* Print the bundled workflows, one line each, sorted. */
+static int main_listscripts(lua_State *L)
+{
+  static const char code[] =
+    "local list = ...\n"
+    "local names = {}\n"
+    "for name in pairs(list) do names[#names + 1] = name end\n"
+    "table.sort(names)\n"
+    "print('bundled workflows (slsh run NAME --help for options):')\n"
+    "if #names == 0 then print('  (none)') end\n"
+    "for _, name in ipairs(names) do\n"
+    "  print(string.format('  %-22s %s', name, list[name]))\n"
+    "end\n";
+
+  luaL_loadbuffer(L, code, sizeof(code) - 1, "=run");
+  slsh_list_scripts(L);
+  return slsh_docall(L, 1, 0);
+}
+
+/* Report a failed chunk on stderr; returns exit status 1. */
+static int main_report(lua_State *L)
+{
+  const char *msg = lua_tostring(L, -1);
+
+  fprintf(stderr, "slsh: %s\n", msg ? msg : "(error)");
+  fflush(stderr);
+  lua_pop(L, 1);
+  return 1;
+}
+
+/* Everything that may raise runs here, under lua_pcall. */
+static int main_pmain(lua_State *L)
+{
+  struct opts *o = lua_touserdata(L, 1);
+  int n, status;
+
+  main_config(L, o);
+  if(o->list)
+    status = main_listscripts(L);
+  else if(o->code) {
+    status = luaL_loadbuffer(L, o->code, strlen(o->code), "=(command line)");
+    if(status == LUA_OK) {
+      n = main_pushargs(L, o, "-e");
+      status = slsh_docall(L, n, 0);
+    }
+  }
+  else if(o->run) {
+    status = slsh_load_script(L, o->script);
+    if(status == LUA_OK) {
+      n = main_pushargs(L, o, o->script);
+      status = slsh_docall(L, n, 0);
+    }
+    else if(status == LUA_ERRFILE) {
+      main_report(L);
+      lua_pushinteger(L, 2);
+      return 1;
+    }
+  }
+  else if(o->script || !isatty(STDIN_FILENO)) {
+    const char *path = o->script && strcmp(o->script, "-") ? o->script : NULL;
+
+    status = luaL_loadfile(L, path);
+    if(status == LUA_OK) {
+      n = main_pushargs(L, o, path ? path : "-");
+      status = slsh_docall(L, n, 0);
+    }
+  }
+  else {
+    lua_pushinteger(L, slsh_repl(L));
+    return 1;
+  }
+  if(status != LUA_OK) {
+    lua_pushinteger(L, main_report(L));
+    return 1;
+  }
+  if(o->interactive && isatty(STDIN_FILENO)) {
+    lua_pushinteger(L, slsh_repl(L));
+    return 1;
+  }
+  lua_pushinteger(L, 0);
+  return 1;
+}
+
+int main(int argc, char **argv)
+{
+  struct opts o;
+  lua_State *L;
+  int status;
+
+  memset(&o, 0, sizeof(o));
+  status = main_parse(argc, argv, &o);
+  if(status >= 0)
+    return status;
+  L = slsh_newstate();
+  if(!L) {
+    fprintf(stderr, "slsh: cannot create the Lua state\n");
+    return 1;
+  }
+  lua_pushcfunction(L, main_pmain);
+  lua_pushlightuserdata(L, &o);
+  if(lua_pcall(L, 1, 1, 0) != LUA_OK)
+    status = main_report(L);
+  else
+    status = (int)lua_tointeger(L, -1);
+  lua_close(L);
+  return status;
+}

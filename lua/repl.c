@@ -1,0 +1,144 @@
+/*
+ * The interactive loop: libedit for line editing, history and completion;
+ * everything about Lua (multi-line chunks, "=expr", printing values,
+ * completion candidates) lives in lua/slsh/repl.lua, which this file
+ * drives one line at a time.
+ */
+#include "lslsh.h"
+#include "host_internal.h"
+
+#include <editline/readline.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REPL_HISTORY_MAX 1000
+
+static lua_State *repl_L;        /* for the completion callback */
+static char **repl_matches;      /* candidates of the current completion */
+static int repl_nmatches;
+
+/* ~/.slsh_history, or NULL without HOME (caller frees). */
+static char *repl_histfile(void)
+{
+  const char *home = getenv("HOME");
+  size_t n;
+  char *p;
+
+  if(!home || !*home)
+    return NULL;
+  n = strlen(home) + sizeof("/.slsh_history");
+  p = malloc(n);
+  if(p)
+    snprintf(p, n, "%s/.slsh_history", home);
+  return p;
+}
+
+/* Push field `name` of the slsh.repl module. */
+static void repl_getfn(lua_State *L, const char *name)
+{
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "slsh.repl");
+  lua_call(L, 1, 1);
+  lua_getfield(L, -1, name);
+  lua_remove(L, -2);
+}
+
+static void repl_freematches(void)
+{
+  int i;
+
+  for(i = 0; i < repl_nmatches; i++)
+    free(repl_matches[i]);
+  free(repl_matches);
+  repl_matches = NULL;
+  repl_nmatches = 0;
+}
+
+/* Ask slsh.repl.complete(word) for candidates; keep them in repl_matches. */
+static void repl_collect(const char *word)
+{
+  lua_State *L = repl_L;
+  int top = lua_gettop(L), i, n;
+
+  repl_freematches();
+  repl_getfn(L, "complete");
+  lua_pushstring(L, word);
+  if(lua_pcall(L, 1, 1, 0) != LUA_OK || !lua_istable(L, -1)) {
+    lua_settop(L, top);
+    return;
+  }
+  n = (int)luaL_len(L, -1);
+  repl_matches = calloc((size_t)n + 1, sizeof(char *));
+  for(i = 1; repl_matches && i <= n; i++) {
+    if(lua_rawgeti(L, -1, i) == LUA_TSTRING)
+      repl_matches[repl_nmatches++] = strdup(lua_tostring(L, -1));
+    lua_pop(L, 1);
+  }
+  lua_settop(L, top);
+}
+
+/* readline generator: return the candidates one by one (malloc'ed). */
+static char *repl_generator(const char *text, int state)
+{
+  static int next;
+
+  if(state == 0) {
+    repl_collect(text);
+    next = 0;
+  }
+  if(next < repl_nmatches)
+    return strdup(repl_matches[next++]);
+  return NULL;
+}
+
+static char **repl_complete(const char *text, int start, int end)
+{
+  (void)start;
+  (void)end;
+  rl_attempted_completion_over = 1;
+  return rl_completion_matches(text, repl_generator);
+}
+
+int slsh_repl(lua_State *L)
+{
+  char *hist = repl_histfile();
+  char *line;
+  int more = 0;
+
+  repl_L = L;
+  rl_readline_name = "slsh";
+  rl_attempted_completion_function = repl_complete;
+  rl_basic_word_break_characters = " \t\n\"\\'><=;+-*/%^~#{}()[],&|";
+  rl_completion_append_character = '\0';
+  using_history();
+  stifle_history(REPL_HISTORY_MAX);
+  if(hist)
+    read_history(hist);
+  printf("slsh %s -- Lua for Alibaba Cloud log encryption. "
+         "Ctrl-D to quit.\n", LUA_RELEASE);
+  fflush(stdout);
+  while((line = readline(more ? ">> " : "> ")) != NULL) {
+    if(*line)
+      add_history(line);
+    repl_getfn(L, "feed");
+    lua_pushstring(L, line);
+    free(line);
+    if(slsh_docall(L, 1, 1) != LUA_OK) {
+      fprintf(stderr, "%s\n", lua_tostring(L, -1));
+      more = 0;
+    }
+    else
+      more = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    fflush(stdout);
+  }
+  putchar('\n');
+  if(hist) {
+    write_history(hist);
+    free(hist);
+  }
+  repl_freematches();
+  repl_L = NULL;
+  return 0;
+}

@@ -1,0 +1,80 @@
+# Test registration: every file that follows the naming rule becomes a
+# ctest test, so adding a test never needs an edit here.
+#   tests/core/test_<name>.c       cmocka, linked with libslsh.a
+#   tests/lua/<name>_spec.lua      busted, run by the slsh binary itself
+#   tests/emulator/test_*.py       the emulator's own unittest suite
+#   tests/repl/test_*.py           the REPL driven in a pseudo-terminal
+#   tests/integration/*_spec.lua   workflows end to end (busted, emulator)
+find_package(Python3 COMPONENTS Interpreter)
+pkg_check_modules(CMOCKA IMPORTED_TARGET cmocka)
+
+set(SLSH_TEST_ENV
+  "SLSH_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+  "SLSH_BIN=$<TARGET_FILE:slsh_cli>"
+  "SLSH_MODULE_DIR=$<TARGET_FILE_DIR:slsh_module>"
+  "SLSH_EMULATOR=${PROJECT_SOURCE_DIR}/tests/emulator/slsh-emulator"
+  "SLSH_ASAN=$<BOOL:${SLSH_ASAN}>"
+  "HOME=${PROJECT_BINARY_DIR}/test-home")
+file(MAKE_DIRECTORY ${PROJECT_BINARY_DIR}/test-home)
+
+if(CMOCKA_FOUND)
+  file(GLOB core_tests CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/core/test_*.c)
+  foreach(src IN LISTS core_tests)
+    get_filename_component(name ${src} NAME_WE)
+    add_executable(${name} ${src})
+    target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/core
+                               ${PROJECT_SOURCE_DIR}/tests/core)
+    target_link_libraries(${name} PRIVATE slsh PkgConfig::CMOCKA)
+    add_test(NAME core/${name} COMMAND ${name})
+    set_tests_properties(core/${name} PROPERTIES ENVIRONMENT "${SLSH_TEST_ENV}")
+  endforeach()
+else()
+  message(WARNING "cmocka not found: C unit tests are not built")
+endif()
+
+foreach(dir lua integration)
+  file(GLOB specs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/${dir}/*_spec.lua)
+  foreach(spec IN LISTS specs)
+    get_filename_component(name ${spec} NAME_WE)
+    add_test(NAME ${dir}/${name}
+             COMMAND slsh_cli ${PROJECT_SOURCE_DIR}/tests/support/busted.lua
+                     --output=TAP ${spec}
+             WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+    set_tests_properties(${dir}/${name} PROPERTIES ENVIRONMENT "${SLSH_TEST_ENV}"
+                         TIMEOUT 600)
+  endforeach()
+endforeach()
+
+# Suites that do not run slsh code (or that run it many times under a
+# terminal) are registered once, in the normal build only.
+if(Python3_FOUND AND NOT SLSH_ASAN)
+  file(GLOB py_suites CONFIGURE_DEPENDS
+       ${PROJECT_SOURCE_DIR}/tests/emulator/test_*.py
+       ${PROJECT_SOURCE_DIR}/tests/repl/test_*.py)
+  foreach(py IN LISTS py_suites)
+    get_filename_component(name ${py} NAME_WE)
+    get_filename_component(dir ${py} DIRECTORY)
+    get_filename_component(dirname ${dir} NAME)
+    add_test(NAME ${dirname}/${name}
+             COMMAND ${Python3_EXECUTABLE} -m unittest -v ${name}
+             WORKING_DIRECTORY ${dir})
+    set_tests_properties(${dirname}/${name} PROPERTIES
+                         ENVIRONMENT "${SLSH_TEST_ENV}" TIMEOUT 600)
+  endforeach()
+endif()
+
+# tests/peer: the official Node.js SDKs against the emulator.
+if(EXISTS ${PROJECT_SOURCE_DIR}/tests/peer/run.sh AND NOT SLSH_ASAN)
+  add_test(NAME peer/sdk COMMAND bash ${PROJECT_SOURCE_DIR}/tests/peer/run.sh
+           WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}/tests/peer)
+  set_tests_properties(peer/sdk PROPERTIES ENVIRONMENT "${SLSH_TEST_ENV}"
+                       TIMEOUT 900)
+endif()
+
+# Lint: luacheck over every Lua file of ours.
+find_program(LUACHECK luacheck)
+if(LUACHECK AND NOT SLSH_ASAN)
+  add_test(NAME lint/luacheck
+           COMMAND ${LUACHECK} --no-color -q lua scripts tests
+           WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+endif()
