@@ -1,6 +1,7 @@
 # Generate a C file holding Lua sources as byte arrays.
 # Usage: cmake -DOUT=file.c -DROOT=srcdir -DMODULES="name=relpath;..."
 #              -DSCRIPTS="name=relpath;..." -P embed.cmake
+cmake_minimum_required(VERSION 3.21)
 set(body "")
 set(table "")
 set(i 0)
