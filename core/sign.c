@@ -113,25 +113,43 @@ static void list_sort(struct sign_list *l,
     qsort(l->v, l->n, sizeof(struct sign_item), cmp);
 }
 
-/* 1 when the name equals the lower-case literal `lname`, ignoring case. */
-static int sign_name_is(const char *name, size_t n, const char *lname)
+/* 1 when the name equals the lower-case `lname` (of length `ln`),
+ * ignoring case. */
+static int sign_name_eq(const char *name, size_t n, const char *lname,
+                        size_t ln)
 {
-  return !sign_cmp_lower(name, n, lname, strlen(lname));
+  return n == ln && !sign_cmp_lower(name, n, lname, ln);
 }
 
-/* 1 when the name starts with the lower-case literal `prefix`. */
-static int sign_name_has(const char *name, size_t n, const char *prefix)
-{
-  size_t pn = strlen(prefix);
+/* The same for a literal, and "starts with" a literal prefix. */
+#define sign_name_is(name, n, lit) sign_name_eq(name, n, lit, sizeof(lit) - 1)
+#define sign_name_has(name, n, lit) \
+  ((n) >= sizeof(lit) - 1 && !sign_cmp_lower(name, sizeof(lit) - 1, lit, \
+                                              sizeof(lit) - 1))
 
-  return n >= pn && !sign_cmp_lower(name, pn, prefix, pn);
-}
-
-/* RFC 9110 token characters: what a header name or a method is made of. */
+/* RFC 9110 token characters: what a header name or a method is made of
+ * (a table: this runs for every byte of every header name). */
 static int sign_tchar(unsigned char c)
 {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || (c && strchr("!#$%&'*+-.^_`|~", c));
+  static const unsigned char tchar[256] = {
+    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
+    ['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1,
+    ['`'] = 1, ['|'] = 1, ['~'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+  };
+
+  return tchar[c];
 }
 
 /* Without the spaces and tabs at either end (what a server receives). */
@@ -268,7 +286,8 @@ static int sign_check_ak(const char *ak, struct slsh_err *err)
   for(p = ak; *p; p++) {
     unsigned char c = (unsigned char)*p;
 
-    if(c <= 0x20 || c >= 0x7f || strchr(":,/;=", c))
+    if(c <= 0x20 || c >= 0x7f || c == ':' || c == ',' || c == '/' ||
+       c == ';' || c == '=')
       return slsh_err_set(err, SLSH_E_INVALID_ARGUMENT, "access_key_id",
                           "the AccessKeyId holds a character that cannot "
                           "appear in an Authorization header");
@@ -364,7 +383,7 @@ static int sign_check_http(const struct slsh_sign_request *rq,
 static int sign_header(const struct slsh_sign_request *rq, const char *lname,
                        const char **v, size_t *vn, struct slsh_err *err)
 {
-  size_t i;
+  size_t i, ln = strlen(lname);
   int found = 0;
 
   *v = "";
@@ -372,7 +391,7 @@ static int sign_header(const struct slsh_sign_request *rq, const char *lname,
   for(i = 0; i < rq->nheaders; i++) {
     const struct slsh_sign_pair *h = &rq->headers[i];
 
-    if(!sign_name_is(h->name, h->name_len, lname))
+    if(!sign_name_eq(h->name, h->name_len, lname, ln))
       continue;
     if(found++)
       return slsh_err_set(err, SLSH_E_INVALID_ARGUMENT, "headers",
@@ -544,7 +563,7 @@ static int sign_pick_v1(const char *name, size_t n)
 int slsh_sign_sls_v1(const struct slsh_sign_request *rq,
                      struct slsh_sign_result *out, struct slsh_err *err)
 {
-  struct sign_list hl = {0}, ql = {0};
+  struct sign_list hl, ql;
   struct slsh_buf *sts;
   unsigned char mac[SLSH_SHA256_LEN];
   enum slsh_crypto_md md;
@@ -552,6 +571,7 @@ int slsh_sign_sls_v1(const struct slsh_sign_request *rq,
   size_t method_n, date_n, md5_n, ctype_n, i;
   int rc = -1;
 
+  hl.v = ql.v = NULL;
   if(sign_check_http(rq, out, 1, err))
     return -1;
   sts = &out->canonical;
@@ -749,13 +769,14 @@ fail:
 int slsh_sign_sls_v4(const struct slsh_sign_request *rq,
                      struct slsh_sign_result *out, struct slsh_err *err)
 {
-  struct sign_list hl = {0}, ql = {0};
+  struct sign_list hl, ql;
   struct slsh_buf *cr, *sts, names;
   const char *xdate, *hash, *host;
   size_t xdate_n, hash_n, host_n;
   char crhash[65], sig[65], date[9];
   int rc = -1;
 
+  hl.v = ql.v = NULL;
   slsh_buf_init(&names, 0);
   if(sign_check_http(rq, out, 1, err) || sign_check_region(rq->region, err))
     return -1;
@@ -885,12 +906,13 @@ int slsh_sign_acs3(const struct slsh_sign_request *rq,
                    struct slsh_sign_result *out, struct slsh_err *err)
 {
   static const char digits[] = "0123456789abcdef";
-  struct sign_list hl = {0}, ql = {0};
+  struct sign_list hl, ql;
   struct slsh_buf *cr, *sts, names;
   unsigned char mac[SLSH_SHA256_LEN];
   char payload[65], crhash[65];
   int i, rc = -1;
 
+  hl.v = ql.v = NULL;
   slsh_buf_init(&names, 0);
   if(sign_check_http(rq, out, 1, err))
     return -1;
@@ -977,9 +999,10 @@ static int sign_check_rpc_params(const struct slsh_sign_pair *v, size_t n,
 int slsh_sign_rpc_query(const struct slsh_sign_pair *params, size_t nparams,
                         struct slsh_buf *out, struct slsh_err *err)
 {
-  struct sign_list l = {0};
+  struct sign_list l;
   int rc = -1;
 
+  l.v = NULL;
   if(!out)
     return slsh_err_set(err, SLSH_E_INVALID_ARGUMENT, NULL,
                         "no buffer to write into");
@@ -1090,7 +1113,8 @@ int slsh_sign_http_date(int64_t epoch, char out[SLSH_SIGN_HTTP_DATE_SIZE])
 
   if(sign_gmtime(epoch, &tm))
     return -1;
-  snprintf(out, SLSH_SIGN_HTTP_DATE_SIZE, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+  snprintf(out, SLSH_SIGN_HTTP_DATE_SIZE,
+           "%s, %02d %s %04d %02d:%02d:%02d GMT",
            days[tm.wday], tm.mday, months[tm.mon - 1], tm.year, tm.hour,
            tm.min, tm.sec);
   return 0;
