@@ -78,3 +78,5 @@ if(LUACHECK AND NOT SLSH_ASAN)
            COMMAND ${LUACHECK} --no-color -q lua scripts tests
            WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 endif()
+
+include(${PROJECT_SOURCE_DIR}/tests/bench/bench.cmake)
