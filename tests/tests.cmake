@@ -37,7 +37,7 @@ foreach(dir lua integration)
   foreach(spec IN LISTS specs)
     get_filename_component(name ${spec} NAME_WE)
     add_test(NAME ${dir}/${name}
-             COMMAND slsh_cli ${PROJECT_SOURCE_DIR}/tests/support/busted.lua
+             COMMAND slsh_cli ${PROJECT_SOURCE_DIR}/tests/support/busted_runner.lua
                      --output=TAP ${spec}
              WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
     set_tests_properties(${dir}/${name} PROPERTIES ENVIRONMENT "${SLSH_TEST_ENV}"
