@@ -328,6 +328,7 @@ static void json_wipe(json_t *j)
   }
 }
 
+/* Wipe, then release a parsed tree (NULL is fine). */
 static void json_free(json_t *j)
 {
   if(j) {
@@ -1154,22 +1155,22 @@ static int cli_step(struct cred_ctx *c, const char *named,
       note(c, "%s: not found", path);
       rc = 0;
     }
-    goto done;
+    goto fail;
   }
   if(rc)
-    goto done;
+    goto fail;
   rc = -1;
   root = json_parse(path, file.data, file.len, SLSH_E_CREDENTIALS_INVALID,
                     c->e);
   if(!root)
-    goto done;
+    goto fail;
   if(!name) {
     cur = json_object_get(root, "current");
     if(cur && !json_is_null(cur) && !json_is_string(cur)) {
       slsh_err_set(c->e, SLSH_E_CREDENTIALS_INVALID, "current",
                    "%s: field 'current' must be a string, got %s", path,
                    json_typename(cur));
-      goto done;
+      goto fail;
     }
     name = json_string_value(cur);
     if(!name || !*name)
@@ -1181,7 +1182,7 @@ static int cli_step(struct cred_ctx *c, const char *named,
     note(c, "%s: no profile '%s' (profiles: %s)", path, name,
          names.len ? slsh_buf_str(&names) : "none");
   }
-done:
+fail:
   json_free(root);
   slsh_buf_free(&file);
   slsh_buf_free(&names);
@@ -1191,6 +1192,7 @@ done:
 
 /* ---- INI file (~/.alibabacloud/credentials[.ini]) ---- */
 
+/* Strip blanks (and a CR) at both ends, in place. */
 static char *trim(char *s)
 {
   char *end;
@@ -1343,19 +1345,19 @@ static int ini_file(struct cred_ctx *c, const char *path, const char *var,
       note(c, "%s: not found", path);
       rc = 0;
     }
-    goto done;
+    goto fail;
   }
   if(rc)
-    goto done;
+    goto fail;
   rc = ini_parse(c, path, file.data, name, &sec, &names, &found);
   if(rc)
-    goto done;
+    goto fail;
   if(found)
     rc = ini_build(c, path, name, &sec, out);
   else
     note(c, "%s: no profile [%s] (profiles: %s)", path, name,
          names.len ? slsh_buf_str(&names) : "none");
-done:
+fail:
   free(sec.kv);
   slsh_buf_free(&file);
   slsh_buf_free(&names);
