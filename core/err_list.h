@@ -23,6 +23,7 @@ SLSH_ERR(BAD_RESPONSE, "bad_response", "the service answered something unreadabl
 SLSH_ERR(CLOSED, "closed", "the object was closed")
 SLSH_ERR(CREDENTIALS_MISSING, "credentials_missing", "no credentials were found")
 SLSH_ERR(CREDENTIALS_INVALID, "credentials_invalid", "a credentials source is malformed")
+SLSH_ERR(CREDENTIALS_UNAVAILABLE, "credentials_unavailable", "credentials could not be fetched")
 SLSH_ERR(ENCRYPT_CONF_INVALID, "invalid_encrypt_conf", "encrypt_conf breaks a rule")
 SLSH_ERR(MECHANISM_LOCKED, "mechanism_locked", "service key vs BYOK cannot change")
 SLSH_ERR(ENCRYPT_TYPE_LOCKED, "encrypt_type_locked", "the algorithm cannot change")

@@ -1,8 +1,0 @@
--- Run busted specs inside the slsh binary, so that they exercise the
--- embedded modules exactly as users get them:
---   slsh tests/support/busted.lua [busted options] SPEC...
--- The test helpers (tests/support/?.lua) are put on package.path, after
--- the installed modules: this file is itself named busted.lua, and busted's
--- own `require 'busted'` must not find it.
-package.path = package.path .. ";tests/support/?.lua"
-require "busted.runner" { standalone = false }
