@@ -52,12 +52,28 @@ function M.array(t)
 end
 
 --- Mark `t` (default: a new table) as a JSON object and return it; an
--- empty one then encodes as {}. Keys it has now have no remembered order.
-function M.object(t)
+-- empty one then encodes as {}. `key_order`, a list of strings, becomes its
+-- remembered key order (keys of `t` not in it are written after, sorted);
+-- without it, an order already remembered is kept.
+function M.object(t, key_order)
   if t == nil then t = {} end
   checktable("object", t)
+  if key_order ~= nil then
+    if type(key_order) ~= "table" then
+      error(("bad argument #2 to 'object' (table expected, got %s)"):format(type(key_order)), 2)
+    end
+    local list = {}
+    for i, k in ipairs(key_order) do
+      if type(k) ~= "string" then
+        error(("bad argument #2 to 'object' (key %d is a %s, not a string)"):format(i, type(k)), 2)
+      end
+      list[i] = k
+    end
+    order[t] = list
+  elseif not order[t] then
+    order[t] = {}
+  end
   if getmetatable(t) == array_mt then setmetatable(t, nil) end
-  if not order[t] then order[t] = {} end
   return t
 end
 
