@@ -162,6 +162,7 @@ class Http:
         self.conn = http.client.HTTPConnection(host, port, timeout=10)
 
     def send(self, method, target, headers, body=b""):
+        headers = {k: v.encode("utf-8") for k, v in headers.items()}
         self.conn.request(method, target, body=body, headers=headers)
         r = self.conn.getresponse()
         data = r.read()
@@ -252,6 +253,8 @@ class SlsClient:
 
     def _v4(self, method, path, query, h):
         low = {k.lower(): v.strip() for k, v in h.items()}
+        low.setdefault("x-log-date", "")
+        low.setdefault("x-log-content-sha256", "")
         names = sorted(k for k in low if k in ("host", "content-type")
                        or k.startswith("x-log-") or k.startswith("x-acs-"))
         cq = "&".join(k if v == "" else k + "=" + enc(v)
@@ -378,16 +381,26 @@ class EmulatorCase(unittest.TestCase):
         self.addCleanup(self.emu.stop)
 
     def sls(self, project="proj-a", **kw):
-        return SlsClient(self.port, project, **kw)
+        """An SLS client for a project (None: the region endpoint)."""
+        c = SlsClient(self.port, project, **kw)
+        self.addCleanup(c.http.close)
+        return c
 
     def rpc(self, product, **kw):
-        return RpcClient(self.port, product, **kw)
+        """An RPC client of ram, kms or sts."""
+        c = RpcClient(self.port, product, **kw)
+        self.addCleanup(c.http.close)
+        return c
 
     def control(self, method, path, body=None):
         """Calls a control endpoint; returns the Resp."""
         data = json.dumps(body).encode() if body is not None else b""
-        return Http(self.port).send(method, "/__emulator/" + path,
-                                    {"Host": "control"}, data)
+        h = Http(self.port)
+        try:
+            return h.send(method, "/__emulator/" + path, {"Host": "control"},
+                          data)
+        finally:
+            h.close()
 
     def stored(self, project, name):
         """A logstore as the emulator holds it, serialised (to compare)."""

@@ -228,13 +228,6 @@ def _parse_any_sls_date(s):
 
 def _verify_sls_v4(req, auth, query, state, now):
     """Checks an SLS4-HMAC-SHA256 request; returns (key id, time)."""
-    m = _V4_AUTH.match(auth)
-    if not m:
-        raise ApiError(400, "ParameterInvalid", "Http extend authorization "
-                       "is invalid: expected SLS4-HMAC-SHA256 Credential="
-                       "<ak>/<date>/<region>/sls/aliyun_v4_request,"
-                       "Signature=<hex>")
-    key_id, date, region, service, terminator, sig = m.groups()
     x_log_date = req.header("x-log-date")
     if x_log_date is None:
         raise ApiError(400, "MissingDate", "The x-log-date header is "
@@ -247,6 +240,13 @@ def _verify_sls_v4(req, auth, query, state, now):
     if payload is None:
         raise ApiError(400, "MissingContentSha256", "The "
                        "x-log-content-sha256 header is required with V4")
+    m = _V4_AUTH.match(auth)
+    if not m:
+        raise ApiError(400, "ParameterInvalid", "Http extend authorization "
+                       "is invalid: expected SLS4-HMAC-SHA256 Credential="
+                       "<ak>/<date>/<region>/sls/aliyun_v4_request,"
+                       "Signature=<hex>")
+    key_id, date, region, service, terminator, sig = m.groups()
     if (date, region, service, terminator) != (
             x_log_date[:8], req.route.region, "sls", "aliyun_v4_request"):
         raise ApiError(401, "SignatureNotMatch", "The credential scope %s/"

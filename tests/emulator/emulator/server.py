@@ -134,6 +134,6 @@ def serve(app, host, port, ssl_context=None):
     """Starts a Server on host:port (0 = any free port) in a daemon thread;
     returns the server (its port is server.server_address[1])."""
     server = Server((host, port), app, ssl_context)
-    threading.Thread(target=server.serve_forever, daemon=True,
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True,
                      name="emulator-%d" % server.server_address[1]).start()
     return server
