@@ -403,12 +403,13 @@ class EmulatorCase(unittest.TestCase):
             h.close()
 
     def stored(self, project, name):
-        """A logstore as the emulator holds it, serialised (to compare)."""
+        """A logstore exactly as the emulator holds it (key order too),
+        serialised, to prove a refused request left it untouched."""
         for p in self.emu.app.state.data["projects"]:
             if p["name"] == project:
                 for ls in p["logstores"]:
                     if ls["logstoreName"] == name:
-                        return json.dumps(ls, sort_keys=True)
+                        return json.dumps(ls)
         return None
 
     def assertError(self, resp, status, code):
