@@ -305,8 +305,9 @@ class RpcClient:
         self.ak, self.secret, self.token, self.style = ak, secret, token, style
 
     def call(self, action, params=None, t=None, nonce=None, version=None,
-             common=None, after_sign=None):
-        """One call; `common` overrides common parameters (None deletes)."""
+             common=None, after_sign=None, quote=enc):
+        """One call; `common` overrides common parameters (None deletes);
+        `quote` encodes the parameters on the wire (not for signing)."""
         t = time.time() if t is None else t
         nonce = nonce or uuid.uuid4().hex
         version = version or self.VERSIONS[self.product]
@@ -333,7 +334,7 @@ class RpcClient:
         p["Signature"] = base64.b64encode(mac).decode()
         if after_sign:
             after_sign(p)
-        query = "&".join(enc(k) + "=" + enc(v) for k, v in p.items())
+        query = "&".join(quote(k) + "=" + quote(v) for k, v in p.items())
         headers = {"Host": self.host}
         if self.style == "post-form":
             headers["Content-Type"] = "application/x-www-form-urlencoded"
