@@ -205,7 +205,8 @@ def list_roles(call):
     marker = call.get("Marker")
     if marker is not None:
         try:
-            after = base64.urlsafe_b64decode(marker.encode()).decode()
+            after = base64.b64decode(marker.encode(), altchars=b"-_",
+                                     validate=True).decode()
         except (ValueError, UnicodeDecodeError):
             raise ApiError(400, "InvalidParameter.Marker",
                            "The parameter \"Marker\" is invalid.") from None
