@@ -375,6 +375,16 @@ const change1 = {
       throw new Error(`peer tamper: no form parameter ${name} in the body`);
     };
   },
+  // A parameter wherever the SDK put it: the query, else a form body.
+  param(name) {
+    return (req) => {
+      try {
+        return change1.query(name)(req);
+      } catch (e) {
+        return change1.form(name)(req);
+      }
+    };
+  },
 };
 
 // Arms a one-shot tamper for the next request written (by any SDK).

@@ -118,7 +118,7 @@ function ramRoleArnCredential(cred, roleArn, session, extra = {}) {
   return new Credentials.default(new Credentials.Config(Object.assign({
     type: 'ram_role_arn',
     accessKeyId: cred.accessKeyId, accessKeySecret: cred.accessKeySecret,
-    roleArn, roleSessionName: session,
+    securityToken: cred.securityToken, roleArn, roleSessionName: session,
   }, extra)));
 }
 
