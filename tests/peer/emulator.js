@@ -6,7 +6,7 @@
 const { spawn } = require('child_process');
 const path = require('path');
 
-const EMULATOR = path.join(__dirname, '..', 'emulator', 'slsh-emulator');
+const EMULATOR = process.env.SLSH_EMULATOR || path.join(__dirname, '..', 'emulator', 'slsh-emulator');
 
 function start({ state, clock, extra = [] } = {}) {
   const args = ['--listen', '127.0.0.1:0', '--tls'];

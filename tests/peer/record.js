@@ -165,6 +165,10 @@ function fixtures(S) {
          () => log(S.ROOT)._request('GET', undefined, '/', { offset: 0, 'offset-x': 1, size: 10 }, null, {}),
          'The SDK sorts the whole "k=v" strings: "offset-x=1" < "offset=0" because "-" < "=". ' +
          'The spec sorts by key: offset, offset-x, size.'],
+        ['ListLogStores with a null logstoreName', `listLogStore('${P}', {logstoreName: null, offset: 0, size: 10})`, 'ROOT',
+         () => log(S.ROOT).listLogStore(P, { logstoreName: null, offset: 0, size: 10 }),
+         'A null value is sent as "logstoreName=" (querystring.stringify) but signed as ' +
+         '"logstoreName=null" (String(null)): the SDK signs a different request from the one it sends.'],
       ],
     },
     'sls-v1-hmac-sha256': {

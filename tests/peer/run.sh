@@ -37,7 +37,7 @@ trap 'exit 130' INT TERM
 # start_emulator NAME [ARGS...]: sets NAME_http, NAME_https, NAME_ca.
 start_emulator() {
   local name=$1; shift
-  python3 ../emulator/slsh-emulator --listen 127.0.0.1:0 --tls \
+  python3 "${SLSH_EMULATOR:-../emulator/slsh-emulator}" --listen 127.0.0.1:0 --tls \
     --state "$here/state.json" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
   pids+=($!)
   local i

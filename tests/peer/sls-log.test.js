@@ -158,3 +158,11 @@ test('log: sorting "k=v" strings (SDK) instead of keys (spec) breaks the signatu
   // the same keys in an order where both sorts agree are accepted
   await accepted(() => http._request('GET', undefined, '/', { offset: 0, offsetx: 1, size: 10 }, null, {}));
 });
+
+// Deviation (an SDK bug): a null query value goes on the wire as "k=" (by
+// querystring.stringify) but is signed as "k=null" (String(null)).
+test('log: a null query value is sent empty but signed as "null" (SDK bug), refused', async () => {
+  const cap = await peer.capture(() => http.listLogStore(P, { logstoreName: null, offset: 0, size: 10 }));
+  assert.match(cap.exchanges[0].request.target, /logstoreName=&/);
+  assert.equal(cap.exchanges[0].response.json.errorCode, SLS_SIG);
+});
