@@ -290,7 +290,7 @@ class SlsClient:
 
 class RpcClient:
     """Signs RPC calls: V1 as GET, POST with a form body, or POST with the
-    query in the URL; or ACS3-HMAC-SHA256."""
+    query in the URL; or ACS3-HMAC-SHA256 (query or form body)."""
 
     VERSIONS = {"ram": "2015-05-01", "kms": "2016-01-20",
                 "sts": "2015-04-01"}
@@ -312,7 +312,7 @@ class RpcClient:
         nonce = nonce or uuid.uuid4().hex
         version = version or self.VERSIONS[self.product]
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
-        if self.style == "acs3":
+        if self.style in ("acs3", "acs3-form"):
             return self._acs3(action, dict(params or {}), stamp, nonce,
                               version, after_sign)
         p = {"Action": action, "Version": version, "Format": "JSON",
@@ -342,13 +342,21 @@ class RpcClient:
         return self.http.send(method, "/?" + query, headers)
 
     def _acs3(self, action, params, stamp, nonce, version, after_sign):
+        """ACS3 with the parameters in the query, or (acs3-form) in an
+        urlencoded body covered by x-acs-content-sha256 only."""
         body = b""
+        if self.style == "acs3-form":
+            body = "&".join(enc(k) + "=" + enc(v)
+                            for k, v in params.items()).encode()
+            params = {}
         h = {"host": self.host, "x-acs-action": action,
              "x-acs-version": version, "x-acs-date": stamp,
              "x-acs-signature-nonce": nonce,
              "x-acs-content-sha256": hashlib.sha256(body).hexdigest()}
         if self.token:
             h["x-acs-security-token"] = self.token
+        if body:
+            h["content-type"] = "application/x-www-form-urlencoded"
         cq = "&".join(enc(k) + "=" + enc(params[k]) for k in sorted(params))
         names = sorted(h)
         creq = "\n".join(["POST", "/", cq,
@@ -362,7 +370,7 @@ class RpcClient:
                               "%s,Signature=%s" % (self.ak, ";".join(names),
                                                    sig))
         if after_sign:
-            after_sign(h)
+            body = after_sign(h) or body    # may tamper with the body too
         target = "/" + ("?" + cq if cq else "")
         return self.http.send("POST", target, h, body)
 

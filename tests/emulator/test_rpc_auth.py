@@ -10,7 +10,7 @@ from emuclient import (OLD_AK, OLD_SECRET, OLD_TOKEN, STS_AK, STS_SECRET,
                        STS_TOKEN, USER_AK, USER_SECRET, EmulatorCase,
                        Http)
 
-STYLES = ("get", "post-form", "post-query", "acs3")
+STYLES = ("get", "post-form", "post-query", "acs3", "acs3-form")
 
 
 class SignatureTests(EmulatorCase):
@@ -36,7 +36,7 @@ class SignatureTests(EmulatorCase):
             with self.subTest(style=style):
                 r = self.rpc("sts", style=style).call(
                     "GetCallerIdentity",
-                    after_sign=acs3 if style == "acs3" else v1)
+                    after_sign=acs3 if style.startswith("acs3") else v1)
                 self.assertError(r, 400, "SignatureDoesNotMatch")
 
     def test_a_changed_parameter_is_refused(self):
@@ -109,7 +109,20 @@ class SignatureTests(EmulatorCase):
                                                after_sign=garbled)
         self.assertError(r, 400, "IncompleteSignature")
 
-    def test_acs3_content_sha256_is_checked(self):
+    def test_acs3_form_body_parameters(self):
+        r = self.rpc("ram", style="acs3-form").call(
+            "GetRole", {"RoleName": "AdminRole"})
+        self.assertOk(r)
+        self.assertEqual(r.json["Role"]["RoleName"], "AdminRole")
+
+    def test_acs3_body_must_match_its_content_sha256(self):
+        def other_body(h):
+            return b"RoleName=NoCryptoRole"
+        r = self.rpc("ram", style="acs3-form").call(
+            "GetRole", {"RoleName": "AdminRole"}, after_sign=other_body)
+        self.assertError(r, 400, "InvalidContentSha256")
+
+    def test_acs3_content_sha256_header_is_signed(self):
         def wrong(h):
             h["x-acs-content-sha256"] = "0" * 64
         r = self.rpc("sts", style="acs3").call("GetCallerIdentity",

@@ -8,6 +8,7 @@ import secrets
 import tempfile
 import threading
 import time
+import traceback
 
 from . import clock as clk
 from . import hosts, kms, ram, sts
@@ -183,6 +184,13 @@ class App:
                 resp = service.handle(req, principal)
         except ApiError as err:
             resp = service.render_error(err, req)
+        except Exception:
+            # A bug of the emulator: answer like the service's own internal
+            # error rather than dropping the connection, and say so.
+            traceback.print_exc()
+            resp = service.render_error(ApiError(
+                500, "InternalServerError" if service.name == "sls"
+                else "InternalError", "emulator bug, see its stderr"), req)
         resp.headers.setdefault(
             "x-log-requestid" if service.name == "sls" else
             "x-acs-request-id", req.request_id)

@@ -427,7 +427,7 @@ def _verify_acs3(req, auth, pairs, state, nonces, now):
     account, key = _rpc_key(state, key_id,
                             req.header("x-acs-security-token"), now)
     canonical = signing.acs3_canonical_request(
-        req.method, req.raw_path, pairs, req.headers, names)
+        req.method, req.raw_path, req.query_pairs(), req.headers, names)
     want = signing.acs3_signature(key["secret"], canonical)
     if not hmac.compare_digest(want.encode(), sig.encode()):
         raise ApiError(400, "SignatureDoesNotMatch", "Specified signature "

@@ -36,7 +36,10 @@ class Control:
         if fn is None:
             return _error(404, "no control endpoint %s %s"
                           % (req.method, req.raw_path))
-        return fn(req)
+        try:
+            return fn(req)
+        except ValueError as e:
+            return _error(400, str(e))
 
     def _state_answer(self):
         """The state document as the answer body."""

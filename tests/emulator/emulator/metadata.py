@@ -118,11 +118,12 @@ class InstanceMetadata:
                            "token is invalid or expired")
 
     def _credentials(self, ecs, now):
-        """The role's credentials, reused until 15 minutes before expiry."""
+        """The role's credentials, reused until 15 minutes before expiry
+        (and while the state still holds them)."""
         account = ecs.get("account", "")
         cache_key = (account, ecs["role"].lower())
         key = self._cache.get(cache_key)
-        if key is None or \
+        if key is None or self.state.access_key(key["id"]) is None or \
                 clk.parse_iso8601(key["expiration"]) - now < REFRESH_MARGIN:
             key = _issue_for(self.state, now, account, ecs["role"],
                              ECS_DURATION)

@@ -54,6 +54,7 @@ class Request:
         self.access_key_id = None       # set by auth, for the log
         self.log_extra = {}             # service-chosen fields for the log
         self.connection = None          # app.Connection, set by the server
+        self.rpc = None                 # (action, version, params) of RPC
         self._query = None
 
     # The value of a header (several values joined with ","), or default.
