@@ -70,6 +70,8 @@ const TRUST = '{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Princi
 const PASS_ROLE = '{"Version":"1","Statement":[{"Effect":"Allow","Action":"ram:PassRole","Resource":"acs:ram::1234567890123456:role/peer-*"}]}';
 const SPECIAL = "a b*(!~+/é'";                  // * ( ! ~ + space / ' and UTF-8
 const DESCRIPTION = "SLS BYOK role *test* (peer) ~ a+b/c! it's é 日本";
+const POLICY_SPECIAL = JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: 'log:Get*',
+  Resource: `acs:log:*:*:project/peer-project/logstore/${SPECIAL}` }] });
 const POLICY = '{"Version":"1","Statement":[{"Effect":"Allow","Action":["kms:Describe*","log:Get*"],"Resource":"*"}]}';
 
 // Each fixture file: its SDKs, its signature kind, and its entries
@@ -236,6 +238,8 @@ function fixtures(S) {
         ['ListKeys', 'listKeys({pageNumber: 1, pageSize: 100})', 'ROOT',
          () => kms.listKeys(new Kms.ListKeysRequest({ pageNumber: 1, pageSize: 100 }))],
         ['ListAliases', 'listAliases({})', 'ROOT', () => kms.listAliases(new Kms.ListAliasesRequest({}))],
+        ['DescribeKey of an alias with * ( ! ~ + space / and non-ASCII (not found)', `describeKey({keyId: 'alias/${SPECIAL}'})`, 'ROOT',
+         () => kms.describeKey(new Kms.DescribeKeyRequest({ keyId: `alias/${SPECIAL}` }))],
         ['DisableKey', "disableKey({keyId: 'key-hzz6peer00000004'})", 'ROOT',
          () => kms.disableKey(new Kms.DisableKeyRequest({ keyId: 'key-hzz6peer00000004' }))],
         ['EnableKey', "enableKey({keyId: 'key-hzz6peer00000004'})", 'ROOT',
@@ -249,7 +253,7 @@ function fixtures(S) {
         ['RamRoleArn provider: AssumeRole', "new Credential({type: 'ram_role_arn', roleArn, roleSessionName: 'peer-fixture'}).getCredential()", 'ROOT',
          () => S.ramRoleArnCredential(S.ROOT, S.ASSUME_ROLE_ARN, 'peer-fixture').getCredential()],
         ['RamRoleArn provider: AssumeRole from STS credentials, with a policy', "new Credential({type: 'ram_role_arn', securityToken, roleArn, roleSessionName: 'peer.fixture@2', policy}).getCredential()", 'STS',
-         () => S.ramRoleArnCredential(S.STS, S.ASSUME_ROLE_ARN, 'peer.fixture@2', { policy: POLICY }).getCredential()],
+         () => S.ramRoleArnCredential(S.STS, S.ASSUME_ROLE_ARN, 'peer.fixture@2', { policy: POLICY_SPECIAL }).getCredential()],
       ],
     },
   };
