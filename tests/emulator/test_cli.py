@@ -94,7 +94,7 @@ class EmulatorCommandTests(unittest.TestCase):
         state = write_json(base_state())
         self.addCleanup(os.remove, state)
         p = self.start("--state", state, "--clock", "2022-01-03T08:33:47Z",
-                    "--clock-offset", "60")
+                       "--clock-offset", "60")
         c = SlsClient(p.port, "proj-a")
         self.addCleanup(c.http.close)
         fixed = 1641198827 + 60

@@ -5,12 +5,13 @@ import http.client
 import json
 import os
 import tempfile
+import threading
 import time
 import unittest
 
 from emuclient import (AK, OTHER_AK, OTHER_SECRET, SECRET, STS_AK,
                        STS_SECRET, STS_TOKEN, EmulatorCase, Http, RpcClient,
-                       base_state)
+                       SlsClient, base_state)
 from emulator.main import build_app, launch
 
 
@@ -29,6 +30,27 @@ class StatsTests(EmulatorCase):
         self.assertOk(self.sls().get_logstore("plain"))
         self.assertEqual(self.control("GET", "stats").json[
             "api_connections"], 2)
+
+    def test_concurrent_connections_are_served(self):
+        self.control("POST", "stats/reset")
+        results = []
+
+        def worker():
+            c = SlsClient(self.port, "proj-a")
+            try:
+                results.extend(c.get_logstore("plain").status
+                               for _ in range(10))
+            finally:
+                c.http.close()
+        threads = [threading.Thread(target=worker) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        self.assertEqual(results, [200] * 80)
+        stats = self.control("GET", "stats").json
+        self.assertEqual((stats["api_connections"], stats["requests"]),
+                         (8, 80))
 
     def test_reset_zeroes_counters_and_log(self):
         self.sls().get_logstore("plain")
@@ -187,6 +209,20 @@ class FaultQueueTests(EmulatorCase):
             with self.subTest(body=body):
                 self.assertEqual(self.control("POST", "faults", body).status,
                                  400)
+
+    def test_random_settings_change_at_run_time(self):
+        self.assertOk(self.control("POST", "faults", {"fault_rate": 1.0}))
+        self.assertIn(self.sls().get_logstore("plain").status, (500, 503))
+        self.control("POST", "faults", {"fault_rate": 0, "drop_rate": 1.0})
+        with self.assertRaises((http.client.RemoteDisconnected,
+                                ConnectionError)):
+            self.sls().get_logstore("plain")
+        self.control("POST", "faults", {"drop_rate": 0, "latency_ms": 200})
+        start = time.monotonic()
+        self.assertOk(self.sls().get_logstore("plain"))
+        self.assertGreaterEqual(time.monotonic() - start, 0.2)
+        self.assertEqual(self.control("GET", "faults").json["latency_ms"],
+                         200)
 
     def test_control_endpoints_ignore_faults(self):
         self.control("POST", "faults", {"fault_rate": 1.0})

@@ -108,7 +108,8 @@ class SlsV1Vectors(unittest.TestCase):
 
     def test_computed_update_logstore_with_sts(self):
         h = self._vector_a_headers()
-        self.assertEqual(h["content-md5"], ["0973FD471B815DE6D3B5E62C2FCD702F"])
+        self.assertEqual(h["content-md5"],
+                         ["0973FD471B815DE6D3B5E62C2FCD702F"])
         self.assertEqual(
             signing.sls_v1_string_to_sign("PUT", "/logstores/my-logstore",
                                           [], h),

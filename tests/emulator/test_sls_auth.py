@@ -7,7 +7,7 @@ import json
 import time
 import unittest
 
-from emuclient import (AK, OLD_AK, OLD_SECRET, OLD_TOKEN, STS_AK, STS_SECRET,
+from emuclient import (OLD_AK, OLD_SECRET, OLD_TOKEN, STS_AK, STS_SECRET,
                        STS_TOKEN, EmulatorCase)
 
 SIGS = ("v1", "v1-sha256", "v4")

@@ -1,4 +1,4 @@
-"""Routing by Host header: which service, region and project a request is for."""
+"""Routing by Host header: the service, region and project of a request."""
 
 import re
 

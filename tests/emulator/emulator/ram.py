@@ -1,4 +1,5 @@
-"""RAM (2015-05-01): roles, policies and their attachments to roles and users."""
+"""RAM (2015-05-01): roles, policies, and their attachments to roles and
+users."""
 
 import base64
 import hashlib
