@@ -9,8 +9,10 @@
 // Every flavour creates its own role and policy and runs the RAM calls the
 // BYOK setup needs.
 
+const test = require('node:test');
 const assert = require('node:assert/strict');
-const { conformance, change1, RPC_SIG } = require('./harness');
+const { $OpenApiUtil } = require('@alicloud/openapi-core');
+const { conformance, refused, change1, RPC_SIG } = require('./harness');
 const S = require('./sdk');
 
 const TRUST = JSON.stringify({
@@ -149,3 +151,24 @@ for (const flavour of ['acs3', 'rpc-v2', 'pop-get', 'pop-post']) {
     code,
   });
 }
+
+// ACS3 with the parameters in a form body: the generic callApi of the
+// darabonba clients with reqBodyType 'formData' (what a user does for an
+// API the generated client lacks).  The body is covered by
+// x-acs-content-sha256, which is signed.
+const formGetRole = () => S.ram(S.ROOT).callApi(
+  new $OpenApiUtil.Params({ action: 'GetRole', version: '2015-05-01', protocol: 'HTTPS',
+                            pathname: '/', method: 'POST', authType: 'AK', style: 'RPC',
+                            reqBodyType: 'formData', bodyType: 'json' }),
+  new $OpenApiUtil.OpenApiRequest({ body: { RoleName: 'peer-byok-role' } }), {});
+
+conformance('ram acs3 GetRole with the parameters in a form body (callApi)', {
+  run: formGetRole,
+  check: (r) => assert.equal(r.body.Role.RoleName, 'peer-byok-role'),
+  tamper: change1.header('x-acs-content-sha256'),
+  code: RPC_SIG,
+});
+
+test('ram acs3: a changed form-body byte is refused (InvalidContentSha256)', async () => {
+  await refused(formGetRole, change1.body(), 'InvalidContentSha256');
+});

@@ -375,6 +375,19 @@ const change1 = {
       throw new Error(`peer tamper: no form parameter ${name} in the body`);
     };
   },
+  // Any byte of the body (the last digit or letter): covered only through
+  // a digest header (Content-MD5, x-log-content-sha256,
+  // x-acs-content-sha256), which the server checks against the body.
+  body() {
+    return (req) => {
+      let pos = -1;
+      for (const [off, len] of req.segments) {
+        const p = pickIn(req.raw, off, len);
+        if (p >= 0) pos = p;
+      }
+      return change(req, pos, 'body');
+    };
+  },
   // A parameter wherever the SDK put it: the query, else a form body.
   param(name) {
     return (req) => {

@@ -10,7 +10,7 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { conformance, accepted, change1, peer, SLS_SIG } = require('./harness');
+const { conformance, accepted, refused, change1, peer, SLS_SIG } = require('./harness');
 const S = require('./sdk');
 
 const P = S.PROJECT;
@@ -113,6 +113,12 @@ conformance('log UpdateLogStore sets a BYOK encrypt_conf (full body)', {
   },
   tamper: change1.header('content-md5'),
   code: SLS_SIG,
+});
+
+test('log: an UpdateLogStore with a changed body byte is refused (InvalidContentMD5)', async () => {
+  const body = json({ logstoreName: 'peer-log-byok', ttl: 30, shardCount: 2 });
+  await refused(() => https._request('PUT', P, '/logstores/peer-log-byok', {}, body, raw(body)),
+                change1.body(), 'InvalidContentMD5');
 });
 
 conformance('log UpdateLogStore (SDK method) on an unencrypted logstore', {

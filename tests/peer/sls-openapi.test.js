@@ -7,7 +7,7 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { conformance, accepted, change1, peer, SLS_SIG } = require('./harness');
+const { conformance, accepted, refused, change1, peer, SLS_SIG } = require('./harness');
 const S = require('./sdk');
 
 const P = S.PROJECT;
@@ -70,6 +70,14 @@ for (const sig of ['v1', 'v4']) {
     })),
     tamper: digest,
     code: SLS_SIG,
+  });
+
+  // The body itself is covered through its digest header, checked against
+  // the bytes received.
+  test(t('CreateLogStore with a changed body byte is refused'), async () => {
+    await refused(() => c.createLogStore(P, new Sls.CreateLogStoreRequest({
+      logstoreName: `${ls}-x`, ttl: 30, shardCount: 2 })), change1.body(),
+                  sig === 'v1' ? 'InvalidContentMD5' : 'InvalidContentSha256');
   });
 
   conformance(t('GetLogStore'), {
