@@ -138,16 +138,15 @@ def authenticate_sls(req, state, now):
     except BadQuery as e:
         raise ApiError(400, "ParameterInvalid", str(e)) from None
     if auth.startswith("LOG "):
-        key_id, t = _verify_sls_v1(req, auth, query, state, now)
+        account, key, t = _verify_sls_v1(req, auth, query, state, now)
     elif auth.startswith("SLS4-HMAC-SHA256 "):
-        key_id, t = _verify_sls_v4(req, auth, query, state, now)
+        account, key, t = _verify_sls_v4(req, auth, query, state, now)
     else:
         raise ApiError(400, "ParameterInvalid", "Http extend authorization "
                        "is invalid: unknown scheme")
     err = _skew_error(now, t, "RequestTimeExpired", 400)
     if err:
         raise err
-    account, key = state.access_key(key_id)
     return Principal(account["id"], key)
 
 
@@ -167,17 +166,18 @@ def _check_sls_body_headers(req):
 
 
 def _sls_key(req, state, key_id, now):
-    """Resolves the key of an SLS request and its token, or raises."""
+    """Resolves (account, key) of an SLS request and checks its token."""
+    req.access_key_id = key_id
     token = req.header("x-acs-security-token")
     account, key, problem = _key_problem(state, key_id, token, now)
     if problem:
         raise ApiError(*_SLS_KEY_ERRORS[problem])
-    req.access_key_id = key_id
-    return key
+    return account, key
 
 
 def _verify_sls_v1(req, auth, query, state, now):
-    """Checks a V1 (`LOG ak:signature`) request; returns (key id, time)."""
+    """Checks a V1 (`LOG ak:signature`) request; returns (account, key,
+    request time)."""
     key_id, sep, sig = auth[4:].partition(":")
     if not sep or not key_id or not sig:
         raise ApiError(400, "ParameterInvalid", "Http extend authorization "
@@ -200,7 +200,7 @@ def _verify_sls_v1(req, auth, query, state, now):
             t = _parse_any_sls_date(override)
     except ValueError as e:
         raise ApiError(400, "InvalidRequestTime", str(e)) from None
-    key = _sls_key(req, state, key_id, now)
+    account, key = _sls_key(req, state, key_id, now)
     sts = signing.sls_v1_string_to_sign(req.method, req.raw_path, query,
                                         req.headers)
     want = signing.sls_v1_signature(key["secret"], sts, method)
@@ -215,7 +215,7 @@ def _verify_sls_v1(req, auth, query, state, now):
         if md5 != hashlib.md5(req.body).hexdigest().upper():
             raise ApiError(400, "InvalidContentMD5", "Content-MD5 is not "
                            "the upper-case hex MD5 of the body")
-    return key_id, t
+    return account, key, t
 
 
 def _parse_any_sls_date(s):
@@ -227,7 +227,8 @@ def _parse_any_sls_date(s):
 
 
 def _verify_sls_v4(req, auth, query, state, now):
-    """Checks an SLS4-HMAC-SHA256 request; returns (key id, time)."""
+    """Checks an SLS4-HMAC-SHA256 request; returns (account, key, request
+    time)."""
     x_log_date = req.header("x-log-date")
     if x_log_date is None:
         raise ApiError(400, "MissingDate", "The x-log-date header is "
@@ -253,7 +254,7 @@ def _verify_sls_v4(req, auth, query, state, now):
                        "%s/%s/%s does not match %s/%s/sls/aliyun_v4_request"
                        % (date, region, service, terminator,
                           x_log_date[:8], req.route.region))
-    key = _sls_key(req, state, key_id, now)
+    account, key = _sls_key(req, state, key_id, now)
     canonical = signing.sls_v4_canonical_request(req.method, req.raw_path,
                                                  query, req.headers)
     want = signing.sls_v4_signature(key["secret"], x_log_date, region,
@@ -264,7 +265,7 @@ def _verify_sls_v4(req, auth, query, state, now):
     if payload != hashlib.sha256(req.body).hexdigest():
         raise ApiError(400, "InvalidContentSha256", "x-log-content-sha256 "
                        "is not the lower-case hex SHA-256 of the body")
-    return key_id, t
+    return account, key, t
 
 
 # --- RPC ----------------------------------------------------------------
