@@ -3,6 +3,7 @@ signatures, keys, tokens, the clock window, body digests, required headers."""
 
 import email.utils
 import hashlib
+import http.client
 import json
 import time
 import unittest
@@ -215,6 +216,17 @@ class HeaderRuleTests(EmulatorCase):
         self.assertError(c.update_logstore(
             "plain", body, headers={"Content-Type": None}),
             400, "MissingContentType")
+
+    def test_writes_need_content_length(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        self.addCleanup(conn.close)
+        conn.request("PUT", "/logstores/plain", body=iter([b"{}"]),
+                     headers={"Host": "proj-a.cn-hangzhou.log.aliyuncs.com"},
+                     encode_chunked=True)
+        r = conn.getresponse()
+        self.assertEqual(r.status, 411)
+        self.assertEqual(json.loads(r.read())["errorCode"],
+                         "MissingContentLength")
 
     def test_authorization_shapes(self):
         def drop(h):
