@@ -108,11 +108,6 @@ def parse_iso8601(s):
     return t
 
 
-def compact_date(t):
-    """Formats epoch seconds as the SLS V4 x-log-date, YYYYMMDDTHHMMSSZ."""
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(t))
-
-
 def parse_compact_date(s):
     """Parses an SLS V4 x-log-date (YYYYMMDDTHHMMSSZ)."""
     m = _COMPACT.match(s)

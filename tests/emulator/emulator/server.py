@@ -43,6 +43,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         App prints one line per request, without secrets)."""
 
     def do_GET(self):
+        """Every method is served alike; the services decide what it means."""
         self._serve()
 
     do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_GET
