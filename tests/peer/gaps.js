@@ -30,4 +30,20 @@ module.exports = {
     // checked before the signature
     refusedToo: true,
   },
+
+  // @alicloud/gateway-sls (sls20201230) streams every request body with
+  // Transfer-Encoding: chunked and no Content-Length (darabonba pipes a
+  // BytesReadable through httpx).  Since commit "SLS writes without
+  // Content-Length answer 411" the emulator refuses that before checking
+  // the signature, so every CreateLogStore / UpdateLogStore /
+  // UpdateLogStoreEncryption of the official 2020-12-30 Node SDK fails.
+  // Were the service to do the same, that SDK could write nothing.
+  // Shows it: POST /logstores, Transfer-Encoding: chunked, body
+  // {"logstoreName":..} -> 411 MissingContentLength.
+  'chunked-body': {
+    reason: 'emulator answers 411 MissingContentLength to the chunked bodies ' +
+      'that @alicloud/gateway-sls always sends',
+    // checked before the signature
+    refusedToo: true,
+  },
 };

@@ -79,5 +79,5 @@ function conformance(title, { run, check, tamper, code, gap }) {
   });
 }
 
-module.exports = { conformance, accepted, refused, codeOf, trace, SLS_SIG, RPC_SIG, peer,
+module.exports = { conformance, accepted, refused, codeOf, trace, todoFor, SLS_SIG, RPC_SIG, peer,
                    change1: peer.change1 };
