@@ -161,9 +161,15 @@ class Http:
     def __init__(self, port, host="127.0.0.1"):
         self.conn = http.client.HTTPConnection(host, port, timeout=10)
 
-    def send(self, method, target, headers, body=b""):
+    def send(self, method, target, headers, body=b"", chunked=False):
+        """One request; with `chunked` the body goes out with
+        Transfer-Encoding: chunked and no Content-Length."""
         headers = {k: v.encode("utf-8") for k, v in headers.items()}
-        self.conn.request(method, target, body=body, headers=headers)
+        if chunked:
+            self.conn.request(method, target, body=iter([body]),
+                              headers=headers, encode_chunked=True)
+        else:
+            self.conn.request(method, target, body=body, headers=headers)
         r = self.conn.getresponse()
         data = r.read()
         return Resp(r.status, {k.lower(): v for k, v in r.getheaders()},
@@ -194,7 +200,8 @@ class SlsClient:
         self.endpoint = endpoint or "%s.log.aliyuncs.com" % region
 
     def request(self, method, path, query=(), body=None, headers=None,
-                t=None, raw_target=None, after_sign=None, project=None):
+                t=None, raw_target=None, after_sign=None, project=None,
+                chunked=False):
         """Sends one request; `headers` entries override (None deletes)
         before signing, `after_sign(headers)` may tamper afterwards."""
         project = self.project if project is None else project
@@ -233,7 +240,7 @@ class SlsClient:
         target = raw_target or path + (
             "?" + "&".join(enc(k) + "=" + enc(v) for k, v in query)
             if query else "")
-        return self.http.send(method, target, h, body)
+        return self.http.send(method, target, h, body, chunked)
 
     def _v1(self, method, path, query, h):
         low = {k.lower(): v for k, v in h.items()}

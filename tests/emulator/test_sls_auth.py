@@ -3,7 +3,6 @@ signatures, keys, tokens, the clock window, body digests, required headers."""
 
 import email.utils
 import hashlib
-import http.client
 import json
 import time
 import unittest
@@ -207,26 +206,44 @@ class HeaderRuleTests(EmulatorCase):
                 self.assertError(c.get_logstore("plain", headers=headers),
                                  status, code)
 
-    def test_body_needs_bodyrawsize_and_content_type(self):
+    def test_body_headers(self):
         c = self.sls()
         body = c.get_logstore("plain").json
         self.assertError(c.update_logstore(
-            "plain", body, headers={"x-log-bodyrawsize": None}),
-            400, "MissingBodyRawSize")
-        self.assertError(c.update_logstore(
             "plain", body, headers={"Content-Type": None}),
             400, "MissingContentType")
+        self.assertOk(c.update_logstore(
+            "plain", body, headers={"x-log-bodyrawsize": None}))
+        r = c.request("POST", "/logstores/plain/shards/lb", body=b"\x04x",
+                      headers={"Content-Type": "application/x-protobuf",
+                               "x-log-compresstype": "lz4",
+                               "x-log-bodyrawsize": None})
+        self.assertError(r, 400, "MissingBodyRawSize")
 
-    def test_writes_need_content_length(self):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-        self.addCleanup(conn.close)
-        conn.request("PUT", "/logstores/plain", body=iter([b"{}"]),
-                     headers={"Host": "proj-a.cn-hangzhou.log.aliyuncs.com"},
-                     encode_chunked=True)
-        r = conn.getresponse()
-        self.assertEqual(r.status, 411)
-        self.assertEqual(json.loads(r.read())["errorCode"],
-                         "MissingContentLength")
+    def test_an_empty_content_md5_without_a_body_is_no_md5(self):
+        for sig in ("v1", "v1-sha256"):
+            with self.subTest(sig=sig):
+                self.assertOk(self.sls(sig=sig).get_logstore(
+                    "plain", headers={"Content-MD5": ""}))
+        body = self.sls().get_logstore("plain").json
+        self.assertError(self.sls().update_logstore(
+            "plain", body, headers={"Content-MD5": ""}),
+            400, "MissingContentMD5")
+
+    def test_chunked_bodies_are_verified_like_others(self):
+        for sig in SIGS:
+            with self.subTest(sig=sig):
+                c = self.sls(sig=sig)
+                body = c.get_logstore("plain").json
+                body["ttl"] = 33
+                self.assertOk(c.update_logstore("plain", body, chunked=True))
+                self.assertEqual(c.get_logstore("plain").json["ttl"], 33)
+
+                def tamper(h):
+                    h["x-log-bodyrawsize"] = "7"
+                self.assertError(c.update_logstore(
+                    "plain", body, chunked=True, after_sign=tamper),
+                    401, "SignatureNotMatch")
 
     def test_authorization_shapes(self):
         def drop(h):

@@ -151,12 +151,15 @@ def authenticate_sls(req, state, now):
 
 
 def _check_sls_body_headers(req):
-    """x-log-bodyrawsize and Content-Type are required with a body."""
+    """Content-Type is required with a body; x-log-bodyrawsize with a
+    compressed one (the official Node SDK sends JSON bodies without it,
+    as the documentation allows)."""
     raw = req.header("x-log-bodyrawsize")
     if raw is None:
-        if req.body:
-            raise ApiError(400, "MissingBodyRawSize",
-                           "The x-log-bodyrawsize header is missing")
+        if req.body and req.header("x-log-compresstype"):
+            raise ApiError(400, "MissingBodyRawSize", "The "
+                           "x-log-bodyrawsize header is required with "
+                           "x-log-compresstype")
     elif not raw.isdigit():
         raise ApiError(400, "InvalidBodyRawSize",
                        "x-log-bodyrawsize must be a non-negative integer")
@@ -207,7 +210,7 @@ def _verify_sls_v1(req, auth, query, state, now):
     if not hmac.compare_digest(want.encode(), sig.encode()):
         raise ApiError(401, "SignatureNotMatch",
                        "Signature %s not matched." % sig)
-    md5 = req.header("content-md5")
+    md5 = req.header("content-md5") or None     # gateway-sls sends it empty
     if req.body or md5 is not None:
         if md5 is None:
             raise ApiError(400, "MissingContentMD5",
