@@ -39,17 +39,35 @@ def _credentials_json(key):
             "Expiration": key["expiration"], "LastUpdated": key["issued"]}
 
 
-class InstanceMetadata:
-    """The ECS metadata service, configured by the state's `ecs` entry
-    {"role", "account", "require_token"}."""
+class _CredentialSource:
+    """What the two sources share: no credentials to reach them, no
+    per-account throttling, and their own random 5xx."""
 
-    name = "imds"
     RANDOM_ERRORS = ((500, "InternalServerError"),
                      (503, "ServiceUnavailable"))
 
     def __init__(self, state, clock):
         self.state = state
         self.clock = clock
+
+    # Never throttled per account (the QPS limit is for APIs).
+    @staticmethod
+    def is_data_plane(action):
+        return True
+
+    # Reached without credentials.
+    def authenticate(self, req):
+        return None
+
+
+class InstanceMetadata(_CredentialSource):
+    """The ECS metadata service, configured by the state's `ecs` entry
+    {"role", "account", "require_token"}."""
+
+    name = "imds"
+
+    def __init__(self, state, clock):
+        super().__init__(state, clock)
         self._tokens = {}
         self._cache = {}
         self._lock = threading.Lock()
@@ -62,15 +80,6 @@ class InstanceMetadata:
             return "ListRoles"
         if req.raw_path.startswith(_CREDENTIALS_PATH):
             return "GetCredentials"
-        return None
-
-    # Never throttled per account (the QPS limit is for APIs).
-    @staticmethod
-    def is_data_plane(action):
-        return True
-
-    # The metadata service is reached without credentials.
-    def authenticate(self, req):
         return None
 
     # Serves a metadata request.
@@ -139,30 +148,15 @@ class InstanceMetadata:
         return r
 
 
-class CredentialsUri:
+class CredentialsUri(_CredentialSource):
     """GET /__emulator/credentials-uri: fresh STS credentials for the state's
     `credentials_uri` entry {"account", "role"?, "duration"?}."""
 
     name = "credentials-uri"
-    RANDOM_ERRORS = ((500, "InternalServerError"),
-                     (503, "ServiceUnavailable"))
-
-    def __init__(self, state, clock):
-        self.state = state
-        self.clock = clock
 
     # The only action of this source.
     def action_of(self, req):
         return "GetCredentials"
-
-    # Never throttled per account (the QPS limit is for APIs).
-    @staticmethod
-    def is_data_plane(action):
-        return True
-
-    # The URI is reached without credentials.
-    def authenticate(self, req):
-        return None
 
     # Issues credentials.
     def handle(self, req, principal):
