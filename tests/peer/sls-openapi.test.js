@@ -7,7 +7,7 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { conformance, accepted, refused, todoFor, change1, peer, SLS_SIG } = require('./harness');
+const { conformance, accepted, refused, change1, peer, SLS_SIG } = require('./harness');
 const S = require('./sdk');
 
 const P = S.PROJECT;
@@ -21,10 +21,8 @@ for (const sig of ['v1', 'v4']) {
   // is covered by Content-MD5 (V1) or x-log-content-sha256 (V4).
   const date = change1.header(sig === 'v1' ? 'date' : 'x-log-date');
   const digest = change1.header(sig === 'v1' ? 'content-md5' : 'x-log-content-sha256');
-  // signature v1 GETs and DELETEs carry an empty Content-MD5; every body
-  // of the gateway is chunked
-  const noBody = sig === 'v1' ? 'empty-content-md5' : undefined;
-  const body = 'chunked-body';
+  // (signature v1 GETs and DELETEs carry an empty Content-MD5, and every
+  // body of the gateway is chunked: both once refused by the emulator)
   const t = (s) => `sls20201230 ${sig} ${s}`;
 
   // The logstore the reads and updates below use, made with @alicloud/log
@@ -44,7 +42,6 @@ for (const sig of ['v1', 'v4']) {
     },
     tamper: change1.query('size'),
     code: SLS_SIG,
-    gap: noBody,
   });
 
   conformance(t('GetProject'), {
@@ -52,7 +49,6 @@ for (const sig of ['v1', 'v4']) {
     check: (r) => assert.equal(r.body.projectName, P),
     tamper: date,
     code: SLS_SIG,
-    gap: noBody,
   });
 
   conformance(t('ListLogStores with a name filter'), {
@@ -60,7 +56,6 @@ for (const sig of ['v1', 'v4']) {
     check: (r) => assert.ok(r.body.logstores.includes('peer-plain')),
     tamper: change1.query('logstoreName'),
     code: SLS_SIG,
-    gap: noBody,
   });
 
   // V1 signs the raw value, so any character works; the V4 signer of the
@@ -72,7 +67,6 @@ for (const sig of ['v1', 'v4']) {
     check: (r) => assert.equal(r.body.total, 0),
     tamper: change1.query('offset'),
     code: SLS_SIG,
-    gap: noBody,
   });
 
   conformance(t('GetLogStore'), {
@@ -80,7 +74,6 @@ for (const sig of ['v1', 'v4']) {
     check: (r) => assert.deepEqual(r.body.encryptConf.toMap(), { enable: true, encrypt_type: 'default' }),
     tamper: date,
     code: SLS_SIG,
-    gap: noBody,
   });
 
   conformance(t('CreateLogStore with a service-key encrypt_conf'), {
@@ -90,13 +83,11 @@ for (const sig of ['v1', 'v4']) {
     })),
     tamper: digest,
     code: SLS_SIG,
-    gap: body,
   });
 
   // The body itself is covered through its digest header, checked against
   // the bytes received.
-  test(t('CreateLogStore with a changed body byte is refused'),
-       { todo: todoFor(body, 'refused') }, async () => {
+  test(t('CreateLogStore with a changed body byte is refused'), async () => {
     await refused(() => c.createLogStore(P, new Sls.CreateLogStoreRequest({
       logstoreName: `${ls}-x`, ttl: 30, shardCount: 2 })), change1.body(),
                   sig === 'v1' ? 'InvalidContentMD5' : 'InvalidContentSha256');
@@ -110,7 +101,6 @@ for (const sig of ['v1', 'v4']) {
     })),
     tamper: digest,
     code: SLS_SIG,
-    gap: body,
   });
 
   conformance(t('UpdateLogStoreEncryption disables encryption'), {
@@ -118,7 +108,6 @@ for (const sig of ['v1', 'v4']) {
       enable: false, encryptType: 'default' })),
     tamper: digest,
     code: SLS_SIG,
-    gap: body,
   });
 
   conformance(t('UpdateLogStoreEncryption enables it again (STS credentials)'), {
@@ -126,7 +115,6 @@ for (const sig of ['v1', 'v4']) {
       enable: true, encryptType: 'default' })),
     tamper: date,
     code: SLS_SIG,
-    gap: body,
   });
 
   conformance(t('GetLogStore with STS credentials'), {
@@ -137,14 +125,12 @@ for (const sig of ['v1', 'v4']) {
     },
     tamper: date,
     code: SLS_SIG,
-    gap: noBody,
   });
 
   conformance(t('DeleteLogStore'), {
     run: () => c.deleteLogStore(P, ls),
     tamper: date,
     code: SLS_SIG,
-    gap: noBody,
   });
 }
 
