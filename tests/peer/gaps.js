@@ -13,16 +13,4 @@ module.exports = {
   // createLogStore/updateLogStore never send (MissingBodyRawSize); the
   // gateway's chunked bodies refused (411 MissingContentLength).
 
-  // A KMS key that the state file lists without KeyState is Enabled for
-  // KMS (DescribeKey shows the default "Enabled") but not for the SLS
-  // BYOK rules, which read the raw field: encryption.check_byok refuses
-  // it with "CMK ... is None; BYOK needs an Enabled key" (and the data
-  // plane would answer Rejected.None).
-  // Shows it: PUT /logstores/<ls> with encrypt_conf.user_cmk_info.cmk_key_id
-  // = key-hzz6peer00000005 -> 400 ParameterInvalid.
-  'keystate-default': {
-    reason: 'SLS BYOK treats a state key without KeyState as "None" while ' +
-      'KMS DescribeKey reports it Enabled (400 ParameterInvalid)',
-    refusedToo: false,
-  },
 };

@@ -12,7 +12,7 @@ Every violation is 400 ParameterInvalid with a message naming the rule.
 
 import re
 
-from . import policydoc
+from . import kms, policydoc
 from .errors import ApiError
 
 ENCRYPT_TYPES = ("default", "m4", "sm4", "sm4_ecb", "sm4_cbc", "sm4_gcm",
@@ -184,9 +184,9 @@ def check_byok(info, ctx):
         raise _invalid("CMK %s does not exist in KMS of account %s in "
                        "region %s" % (info["cmk_key_id"], ctx.account,
                                       ctx.region))
-    if key.get("KeyState") != "Enabled":
+    if kms.key_state(key) != "Enabled":
         raise _invalid("CMK %s is %s; BYOK needs an Enabled key"
-                       % (info["cmk_key_id"], key.get("KeyState")))
+                       % (info["cmk_key_id"], kms.key_state(key)))
     uid, name = _ARN.match(info["arn"]).groups()
     if uid != ctx.account:
         raise _invalid("role %s belongs to account %s, not to the project's "
@@ -220,7 +220,7 @@ def data_plane_error(conf, ctx):
         return ApiError(403, "Forbidden.KeyNotFound", "the CMK %s of this "
                         "logstore does not exist; reads and writes fail"
                         % info.get("cmk_key_id"))
-    state = key.get("KeyState")
+    state = kms.key_state(key)
     if state == "Enabled":
         return None
     return ApiError(403, "Rejected." + str(state), "the CMK %s of this "

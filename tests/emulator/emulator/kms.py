@@ -14,6 +14,12 @@ _FILTER_KEYS = ("KeyState", "KeySpec", "KeyUsage", "ProtectionLevel",
 _INTERNAL = ("account", "region")
 
 
+
+def key_state(key):
+    """The KeyState of a stored key: a state file may leave it out, and
+    then the key is Enabled, for KMS and for the SLS BYOK rules alike."""
+    return key.get("KeyState", "Enabled")
+
 def key_metadata(key):
     """A key's KeyMetadata: documented defaults overlaid with whatever the
     state holds for it (its own KeyMetadata fields win)."""
@@ -165,7 +171,7 @@ def create_alias(call):
 def _set_state(call, new_state):
     """EnableKey/DisableKey: refused for keys pending deletion or import."""
     key = _key(call)
-    if key.get("KeyState", "Enabled") in ("PendingDeletion", "PendingImport"):
+    if key_state(key) in ("PendingDeletion", "PendingImport"):
         raise ApiError(409, "Rejected.StateModifiedFailed", "The key state "
                        "%s cannot be changed." % key["KeyState"])
     key["KeyState"] = new_state
@@ -188,7 +194,7 @@ def schedule_key_deletion(call):
     key = _key(call)
     call.require("PendingWindowInDays")
     days = call.integer("PendingWindowInDays", None, 7, 366)
-    if key.get("KeyState", "Enabled") == "PendingDeletion":
+    if key_state(key) == "PendingDeletion":
         raise ApiError(409, "Rejected.StateModifiedFailed",
                        "The key is already pending deletion.")
     if key.get("DeletionProtection") == "Enabled":
