@@ -17,9 +17,6 @@
 /* Up to this many pairs are sorted on the stack, without malloc. */
 #define SIGN_LOCAL_ITEMS 24
 
-static const char sign_empty_sha256[] =
-  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
 struct sign_item {
   const char *name;     /* view into the caller's bytes */
   size_t nlen;
@@ -554,9 +551,13 @@ static int sign_sha256_hex(const void *p, size_t n, char hex[65])
   return 0;
 }
 
-/* Headers signed by SLS V1: x-log-* and x-acs-*. */
+/* Headers signed by SLS V1: x-log-* and x-acs-*, but x-log-date, which
+ * the service documents as not taking part (it only overrides Date for the
+ * clock check); GO, JAVA and RUST would sign it, PY adds it after signing. */
 static int sign_pick_v1(const char *name, size_t n)
 {
+  if(sign_name_is(name, n, "x-log-date"))
+    return 0;
   return sign_name_has(name, n, "x-log-") || sign_name_has(name, n, "x-acs-");
 }
 
@@ -865,8 +866,10 @@ static int sign_pick_acs3(const char *name, size_t n)
          sign_name_is(name, n, "content-type");
 }
 
-/* The ACS3 hashed payload, from the header, `payload_hash` or the body;
- * any two of them that are given must agree. */
+/* The ACS3 hashed payload: the x-acs-content-sha256 header, which the
+ * service requires, or else an explicit `payload_hash` (the darabonba
+ * utility signs one without the header); any of them must agree with the
+ * body when it is given. */
 static int sign_acs3_payload(const struct slsh_sign_request *rq,
                              char hex[65], struct slsh_err *err)
 {
@@ -888,18 +891,16 @@ static int sign_acs3_payload(const struct slsh_sign_request *rq,
   if(found && rq->payload_hash && memcmp(h, rq->payload_hash, 64))
     return slsh_err_set(err, SLSH_E_INVALID_ARGUMENT, "payload_hash",
                         "payload_hash differs from x-acs-content-sha256");
-  if(found || rq->payload_hash) {
-    memcpy(hex, found ? h : rq->payload_hash, 64);
-    hex[64] = '\0';
-    return sign_check_body_hash(rq, hex, found ?
-                                "headers.x-acs-content-sha256" :
-                                "payload_hash", err);
-  }
-  if(!rq->body) {
-    memcpy(hex, sign_empty_sha256, 65);
-    return 0;
-  }
-  return sign_sha256_hex(rq->body, rq->body_len, hex) ? sign_openssl(err) : 0;
+  if(!found && !rq->payload_hash)
+    return slsh_err_set(err, SLSH_E_INVALID_ARGUMENT,
+                        "headers.x-acs-content-sha256",
+                        "ACS3 needs the x-acs-content-sha256 header "
+                        "(lower-hex SHA-256 of the body)");
+  memcpy(hex, found ? h : rq->payload_hash, 64);
+  hex[64] = '\0';
+  return sign_check_body_hash(rq, hex, found ?
+                              "headers.x-acs-content-sha256" :
+                              "payload_hash", err);
 }
 
 int slsh_sign_acs3(const struct slsh_sign_request *rq,

@@ -16,14 +16,17 @@ local M = {}
 
 --- SLS signature V1.
 -- `t`: method, path, query?, headers (Date, x-log-signaturemethod =
--- hmac-sha1 | hmac-sha256, x-log-*, x-acs-*, Content-MD5?, Content-Type?),
--- body? (checked against Content-MD5), access_key_id, access_key_secret.
+-- hmac-sha1 | hmac-sha256, x-log-*, x-acs-*, Content-MD5?, Content-Type?;
+-- x-log-date is not signed by V1), body? (checked against Content-MD5),
+-- access_key_id, access_key_secret.
 -- Returns the Authorization value `LOG <ak>:<sig>` and the string to sign.
 M.sls_v1 = core.sls_v1
 
 --- SLS signature V4 (SLS4-HMAC-SHA256).
 -- As sls_v1 plus `region`; headers must hold x-log-date and
--- x-log-content-sha256. Returns Authorization and the canonical request.
+-- x-log-content-sha256 (body?, when given, is checked against it); host
+-- and content-type are signed when present. Returns Authorization and
+-- the canonical request.
 M.sls_v4 = core.sls_v4
 
 --- RPC signature V1 (HMAC-SHA1, key `secret&`).
@@ -36,9 +39,11 @@ M.rpc_v1 = core.rpc_v1
 M.rpc_query = core.rpc_query
 
 --- ACS3-HMAC-SHA256.
--- `t`: method, path, query?, headers (host, x-acs-*, content-type?),
--- body?, payload_hash? (hex SHA-256 of a body not given), access_key_id,
--- access_key_secret. Returns Authorization and the canonical request.
+-- `t`: method, path, query?, headers (host, x-acs-* including
+-- x-acs-content-sha256, content-type?), body? (checked against
+-- x-acs-content-sha256), payload_hash? (the hashed payload when that
+-- header is not sent), access_key_id, access_key_secret.
+-- Returns Authorization and the canonical request.
 M.acs3 = core.acs3
 
 --- RFC 3986 percent-encoding: only A-Z a-z 0-9 - _ . ~ stay literal.

@@ -199,6 +199,18 @@ static const struct http_case http_cases[] = {
    "GET\n\n\nMon, 03 Jan 2022 08:33:47 GMT\nx-log-apiversion:0.6.0\n"
    "x-log-bodyrawsize:0\nx-log-signaturemethod:hmac-sha1\n"
    "/?offset=0&projectName=my proj/\xc3\xa4&size=100", NULL},
+  {"COMPUTED A with x-log-date, which V1 does not sign", V1, "PUT",
+   "/logstores/my-logstore", {{0}},
+   {P("Date", "Mon, 03 Jan 2022 08:33:47 GMT"),
+    P("Content-Type", "application/json"),
+    P("Content-MD5", "0973FD471B815DE6D3B5E62C2FCD702F"),
+    P("x-log-apiversion", "0.6.0"), P("x-log-bodyrawsize", "110"),
+    P("x-log-signaturemethod", "hmac-sha1"),
+    P("x-log-date", "20220103T083347Z"),
+    P("x-acs-security-token", "mockSecurityToken")},
+   body_a, sizeof(body_a) - 1, "mockAccessKeyID", "mockAccessKeySecret",
+   NULL, NULL, "LOG mockAccessKeyID:ZYDwCOz4V8U4yhZsA5uLa9drC6c=", NULL,
+   NULL},
   /* ---- SLS V1 hmac-sha256, §3.4 [COMPUTED] ---- */
   {"COMPUTED A without STS, hmac-sha256", V1, "PUT",
    "/logstores/my-logstore", {{0}},
@@ -481,7 +493,8 @@ static void test_repeated_and_empty_query_values(void **state)
     P("Date", "d"), P("x-log-signaturemethod", "hmac-sha1")};
   static const struct slsh_sign_pair h4[] = {
     P("x-log-date", "20220808T032330Z"),
-    P("x-log-content-sha256", EMPTY_SHA)};
+    P("x-log-content-sha256", EMPTY_SHA),
+    P("x-acs-content-sha256", EMPTY_SHA)};
   struct slsh_sign_request rq = {"GET", "/p", q, 5, h1, 2, NULL, 0, "ak",
                                  "sk", "cn-hangzhou", NULL};
   struct slsh_sign_result r;
@@ -492,6 +505,7 @@ static void test_repeated_and_empty_query_values(void **state)
   assert_int_equal(slsh_sign_sls_v1(&rq, &r, &e), 0);
   assert_non_null(strstr(r.canonical.data, "\n/p?a=&a=1&a=10&a=2&b="));
   rq.headers = h4;
+  rq.nheaders = 3;
   assert_int_equal(slsh_sign_sls_v4(&rq, &r, &e), 0);
   assert_non_null(strstr(r.canonical.data, "\n/p\na&a=1&a=10&a=2&b\n"));
   assert_int_equal(slsh_sign_acs3(&rq, &r, &e), 0);
@@ -500,7 +514,8 @@ static void test_repeated_and_empty_query_values(void **state)
 }
 
 /* Header values are trimmed (as a server receives them); names match in
- * any case; x-log-meta-* is signed by V1 but not by V4 (as GO and PY). */
+ * any case; x-log-meta-* is signed by V1 but not by V4 (as GO and PY);
+ * x-log-date is signed by V4 but not by V1 (as the service documents). */
 static void test_header_rules(void **state)
 {
   static const struct slsh_sign_pair h[] = {
@@ -520,7 +535,6 @@ static void test_header_rules(void **state)
                       "GET\n\n\nMon, 03 Jan 2022 08:33:47 GMT\n"
                       "x-log-apiversion:0.6.0\n"
                       "x-log-content-sha256:" EMPTY_SHA "\n"
-                      "x-log-date:20220103T083347Z\n"
                       "x-log-meta-owner:me\n"
                       "x-log-signaturemethod:hmac-sha1\n/");
   assert_int_equal(slsh_sign_sls_v4(&rq, &r, &e), 0);
@@ -840,6 +854,9 @@ static const struct bad_case bad_cases[] = {
    SECRET, "cn-hangzhou", NULL, "headers.host"},
   {"ACS3 content hash of another body", ACS3, "POST", "/", {{0}},
    {P("x-acs-content-sha256", EMPTY_SHA)}, "{}", "ak", SECRET, NULL, NULL,
+   "headers.x-acs-content-sha256"},
+  {"ACS3 without x-acs-content-sha256", ACS3, "POST", "/", {{0}},
+   {P("host", "kms.cn-hangzhou.aliyuncs.com")}, "", "ak", SECRET, NULL, NULL,
    "headers.x-acs-content-sha256"},
   {"ACS3 payload_hash not hex", ACS3, "POST", "/", {{0}}, {{0}}, NULL, "ak",
    SECRET, NULL, "xyz", "payload_hash"},

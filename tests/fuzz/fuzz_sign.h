@@ -257,6 +257,7 @@ static inline void fuzz_http(const uint8_t *data, size_t size,
     h[nh++] = (flags & 4) ?
       (struct slsh_sign_pair){"x-log-signaturemethod", 21, "hmac-sha256", 11} :
       (struct slsh_sign_pair){"x-log-signaturemethod", 21, "hmac-sha1", 9};
+    h[nh++] = (struct slsh_sign_pair){"x-acs-content-sha256", 20, hex, 64};
     if(v4) {
       h[nh++] = (struct slsh_sign_pair){"x-log-date", 10, "20220103T083347Z",
                                         16};

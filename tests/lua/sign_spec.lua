@@ -299,6 +299,15 @@ describe("slsh.sign", function()
       end)
     end
 
+    it("leaves x-log-date out, as the service documents", function()
+      local req
+      for _, v in ipairs(v1_vectors) do
+        if v.what:match("^COMPUTED A: ") then req = merge(v.req) end
+      end
+      req.headers = merge(req.headers, { ["x-log-date"] = "20220103T083347Z" })
+      assert.are.equal("LOG mockAccessKeyID:ZYDwCOz4V8U4yhZsA5uLa9drC6c=", sign.sls_v1(req))
+    end)
+
     it("signs the query decoded, in key order (Java testUrlParametersToString)", function()
       local _, sts = sign.sls_v1 { method = "GET", path = "/logstores/x/logs",
         access_key_id = "ak", access_key_secret = "sk",
@@ -495,6 +504,8 @@ describe("slsh.sign", function()
       raises(sign.sls_v1, merge(without "region", { path = "logstores" }), "(field path)")
       raises(sign.acs3, merge(without "region", { payload_hash = "nothex" }),
         "(field payload_hash)")
+      raises(sign.acs3, without "region",
+        "ACS3 needs the x-acs-content-sha256 header")
     end)
   end)
 

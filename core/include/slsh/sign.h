@@ -56,9 +56,9 @@ struct slsh_sign_request {
   const char *access_key_id;
   const char *access_key_secret; /* "" allowed, NULL refused */
   const char *region;            /* SLS V4: e.g. "cn-hangzhou" */
-  const char *payload_hash;      /* ACS3: lower-hex SHA-256 of a body that
-                                    is not given (e.g. streamed); NULL =
-                                    from x-acs-content-sha256 or the body */
+  const char *payload_hash;      /* ACS3: lower-hex hashed payload when no
+                                    x-acs-content-sha256 header is sent
+                                    (NULL = take the header) */
 };
 
 /* What a signer produces. Each call empties the buffers first, so one
@@ -81,7 +81,8 @@ void slsh_sign_result_free(struct slsh_sign_result *r);
  * Headers must hold Date and x-log-signaturemethod (hmac-sha1 or
  * hmac-sha256, which picks the HMAC); Content-MD5 and Content-Type are
  * signed as given, and every x-log-* and x-acs-* header is signed
- * (lower-cased, value trimmed). A header name given twice is refused.
+ * (lower-cased, value trimmed) except x-log-date, which the service
+ * leaves out of V1. A header name given twice is refused.
  * The query is signed decoded, sorted, `key=value` joined with '&'. */
 int slsh_sign_sls_v1(const struct slsh_sign_request *rq,
                      struct slsh_sign_result *out, struct slsh_err *err);
@@ -96,8 +97,8 @@ int slsh_sign_sls_v4(const struct slsh_sign_request *rq,
 /* ACS3-HMAC-SHA256 (the V3 OpenAPI signature). Signs host, content-type
  * and every x-acs-* header; a header given more than once is signed once
  * with its values sorted and joined with ','. The hashed payload is the
- * x-acs-content-sha256 header, else `payload_hash`, else SHA-256 of the
- * body (of "" when there is none). */
+ * x-acs-content-sha256 header (required), or `payload_hash` when the
+ * header is not sent. */
 int slsh_sign_acs3(const struct slsh_sign_request *rq,
                    struct slsh_sign_result *out, struct slsh_err *err);
 
