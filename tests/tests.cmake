@@ -74,7 +74,13 @@ endif()
 # Lint: luacheck over every Lua file of ours.
 find_program(LUACHECK luacheck)
 if(LUACHECK AND NOT SLSH_ASAN)
+  set(lua_dirs "")
+  foreach(d lua scripts tests)
+    if(IS_DIRECTORY ${PROJECT_SOURCE_DIR}/${d})
+      list(APPEND lua_dirs ${d})
+    endif()
+  endforeach()
   add_test(NAME lint/luacheck
-           COMMAND ${LUACHECK} --no-color -q lua scripts tests
+           COMMAND ${LUACHECK} --no-color -q ${lua_dirs}
            WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 endif()
