@@ -216,8 +216,7 @@ struct slsh_http *slsh_http_new(const struct slsh_http_opts *o,
   c->connect_timeout_ms = o->connect_timeout_ms ?
     o->connect_timeout_ms : SLSH_HTTP_DEFAULT_CONNECT_TIMEOUT_MS;
   c->max_body = o->max_body ? o->max_body : SLSH_BUF_DEFAULT_MAX;
-  maxconn = o->max_connections ?
-    o->max_connections : SLSH_HTTP_DEFAULT_MAX_CONNECTIONS;
+  maxconn = o->max_connections;
   c->user_agent = http_strdup(o->user_agent ?
                               o->user_agent : "slsh/" SLSH_VERSION);
   c->multi = curl_multi_init();
@@ -227,7 +226,8 @@ struct slsh_http *slsh_http_new(const struct slsh_http_opts *o,
     goto nomem;
   if(o->connect_to && http_parse_connect_to(c, o->connect_to, err))
     goto fail;
-  if(curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxconn) ||
+  if((maxconn &&
+      curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxconn)) ||
      curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS,
                        maxconn > HTTP_MAX_CACHED ? maxconn : HTTP_MAX_CACHED) ||
      curl_multi_setopt(c->multi, CURLMOPT_PIPELINING,

@@ -19,6 +19,11 @@
 -- tls, too_large, insecure_transport, closed (with the timing and address
 -- of the attempt, and curl_code). Misuse raises.
 --
+-- Every submitted transfer starts at once: how many run together is the
+-- caller's choice (slsh.task.map's concurrency). max_connections caps the
+-- connections per host; a transfer held back by it waits inside curl and
+-- that wait counts against its timeout.
+--
 -- A request holds no state of its own, so retrying is submitting again
 -- (after re-signing): nothing of an earlier attempt leaks into the next.
 

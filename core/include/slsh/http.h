@@ -29,7 +29,6 @@
 
 #define SLSH_HTTP_DEFAULT_TIMEOUT_MS 30000L
 #define SLSH_HTTP_DEFAULT_CONNECT_TIMEOUT_MS 10000L
-#define SLSH_HTTP_DEFAULT_MAX_CONNECTIONS 16L
 
 struct slsh_http;
 struct slsh_http_xfer;
@@ -39,13 +38,17 @@ struct slsh_http_header {
   const char *value;            /* without surrounding blanks */
 };
 
+/* Concurrency is the caller's to choose (slsh.task.map's concurrency):
+ * every submitted transfer starts at once. A transfer held back by
+ * max_connections waits inside curl, and that wait counts against its
+ * timeout, so the limit is a guard rail, not a queue. */
 struct slsh_http_opts {
   long timeout_ms;              /* whole transfer; 0 = 30 s */
   long connect_timeout_ms;      /* TCP + TLS setup; 0 = 10 s */
   size_t max_body;              /* response body cap; 0 = 64 MiB */
   const char *ca_file;          /* PEM bundle to trust; NULL = system */
   const char *connect_to;       /* "http[s]://host:port" or NULL */
-  long max_connections;         /* per host; 0 = 16 */
+  long max_connections;         /* per host; 0 = no limit (see below) */
   const char *user_agent;       /* NULL = "slsh/<version>" */
 };
 
