@@ -256,6 +256,37 @@ describe("slsh.http", function()
     end)
   end)
 
+  describe("HTTP/2", function()
+    local h2
+
+    lazy_setup(function() h2 = emulator.h2(srv) end)
+    lazy_teardown(function() if h2 then h2.stop() end end)
+
+    it("multiplexes concurrent requests over one connection", function()
+      if not h2 then return pending("node is not installed") end
+      local c <close> = http.client { connect_to = h2.https_url, ca_file = srv.ca }
+      local before = emulator.stats(h2).connections
+      local items = {}
+      for i = 1, 20 do items[i] = i end
+      local t0 = host.monotime()
+      local results, _, nerr = task.map(items, function(i)
+        return c:request { url = "https://" .. REAL_HOST .. "/sleep?ms=200&i=" .. i }
+      end, { concurrency = 20 })
+      local dt = host.monotime() - t0
+      assert.equal(0, nerr)
+      local fresh = 0
+      for i = 1, 20 do
+        assert.equal("2", results[i].http_version)
+        assert.equal("GET /sleep?ms=200&i=" .. i .. " " .. REAL_HOST, results[i].body)
+        assert.equal("H2", results[i].headers["x-log-requestid"])
+        if results[i].new_connection then fresh = fresh + 1 end
+      end
+      assert.equal(1, fresh)
+      assert.equal(1, emulator.stats(h2).connections - before - 1)
+      assert.is_true(dt < 1, "took " .. dt)
+    end)
+  end)
+
   describe("connect_to", function()
     it("sends an https URL as plain http to an http:// address, Host kept", function()
       local c <close> = http.client { connect_to = srv.url }
@@ -284,6 +315,39 @@ describe("slsh.http", function()
         assert.has_error(function() http.client { connect_to = bad } end)
       end)
     end
+  end)
+
+  describe("against the project's emulator", function()
+    local emu
+
+    lazy_setup(function()
+      local ok, started = pcall(emulator.start, { tls = true })
+      if ok then emu = started end
+    end)
+    lazy_teardown(function() if emu then emu.stop() end end)
+
+    it("reaches SLS by its real name over verified TLS, 40 requests on 4 connections", function()
+      if not emu then return pending("the emulator did not start") end
+      local control = http.client {}
+      assert(control:request { method = "POST", url = emu.url .. "/__emulator/stats/reset" })
+      local c <close> = http.client { connect_to = emu.https_url, ca_file = emu.ca }
+      local items = {}
+      for i = 1, 40 do items[i] = i end
+      local results, _, nerr = task.map(items, function()
+        return c:request { url = "https://" .. REAL_HOST .. "/logstores" }
+      end, { concurrency = 4 })
+      assert.equal(0, nerr)
+      for i = 1, 40 do
+        -- unsigned, so refused: an answer all the same
+        assert.equal(401, results[i].status)
+        assert.matches('"errorCode": ?"Unauthorized"', results[i].body)
+        assert.is_string(results[i].headers["x-log-requestid"])
+      end
+      local stats = assert(control:request { url = emu.url .. "/__emulator/stats" }).body
+      control:close()
+      assert.matches('"ListLogStores": 40', stats, 1, true)
+      assert.equal("4", stats:match('"api_connections": (%d+)'))
+    end)
   end)
 
   describe("concurrency", function()
@@ -336,6 +400,22 @@ describe("slsh.http", function()
       end, { concurrency = 200 })
       assert.equal(0, nerr)
       for i = 1, 200 do assert.equal(200 + i % 3, results[i]) end
+    end)
+
+    it("counts the wait behind max_connections against the timeout", function()
+      for _, case in ipairs { { nil, true }, { 1, false } } do
+        local c <close> = http.client { max_connections = case[1], timeout = 0.5 }
+        local a = assert(c:submit { url = srv.url .. "/sleep?ms=300" })
+        local b = assert(c:submit { url = srv.url .. "/sleep?ms=300" })
+        while not (a:done() and b:done()) do c:step(1) end
+        assert.equal(200, assert(a:result()).status)
+        local r, err = b:result()
+        if case[2] then
+          assert.equal(200, r.status)
+        else
+          assert.equal("timeout", err.code)
+        end
+      end
     end)
 
     it("never blocks in step longer than asked", function()

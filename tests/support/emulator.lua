@@ -35,22 +35,23 @@ function M.start(opts)
   local line = "echo $$; exec " .. cmd .. " " .. table.concat(args, " ")
   local p = assert(io.popen(line, "r"))
   local srv = { pid = tonumber(p:read("l")), pipe = p }
-  while not (srv.url and (not opts.tls or (srv.https_url and srv.ca))) do
+  local wants = opts.wants or (opts.tls and { "url", "https_url", "ca" } or { "url" })
+  local function started()
+    for _, k in ipairs(wants) do
+      if not srv[k] then return false end
+    end
+    return true
+  end
+  while not started() do
     local l = p:read("l")
     if not l then
       p:close()
       error("test server did not start: " .. line, 2)
     end
-    local url = l:match("^listening (http://%S+)")
-    local https_url = l:match("^listening (https://%S+)")
-    srv.url = srv.url or url
-    srv.https_url = srv.https_url or https_url
+    srv.url = srv.url or l:match("^listening (http://[^/%s]+)")
+    srv.https_url = srv.https_url or l:match("^listening (https://[^/%s]+)")
     srv.ca = srv.ca or l:match("^ca (%S+)")
   end
-  srv.url = srv.url:gsub("/$", "")
-  if srv.https_url then srv.https_url = srv.https_url:gsub("/$", "") end
-  srv.address = srv.url:match("^http://(.*)$")
-  if srv.https_url then srv.https_address = srv.https_url:match("^https://(.*)$") end
   function srv.stop()
     if srv.pipe then
       os.execute("kill " .. srv.pid .. " 2>/dev/null")
@@ -58,6 +59,9 @@ function M.start(opts)
       srv.pipe = nil
     end
   end
+  -- If a script dies without stop(), closing the pipe at exit would wait
+  -- for the server forever: kill it first (finalizers run newest first).
+  setmetatable(srv, { __gc = srv.stop })
   return srv
 end
 
@@ -70,11 +74,25 @@ function M.echo(opts)
   }
 end
 
+--- Start tests/support/h2_server.js (node) with the certificate of a
+-- TLS echo server `tls_srv`; nil when node is not installed.
+function M.h2(tls_srv)
+  if not os.execute("command -v node >/dev/null 2>&1") then return nil end
+  local dir = tls_srv.ca:match("^(.*)/[^/]*$")
+  local srv = M.start {
+    command = "node " .. quote(source_dir() .. "/tests/support/h2_server.js"),
+    args = { "--cert", dir .. "/server.pem", "--key", dir .. "/server.key" },
+    wants = { "https_url" },
+  }
+  srv.ca = tls_srv.ca
+  return srv
+end
+
 --- The server's counters ({connections=, requests=}), read over a fresh
 -- connection of a fresh client.
 function M.stats(srv)
-  local c = slsh.http.client {}
-  local r = assert(c:request { url = srv.url .. "/__emulator/stats" })
+  local c = slsh.http.client { ca_file = srv.ca }
+  local r = assert(c:request { url = (srv.url or srv.https_url) .. "/__emulator/stats" })
   c:close()
   return {
     connections = tonumber(r.body:match('"connections"%s*:%s*(%d+)')),
