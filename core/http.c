@@ -182,6 +182,9 @@ fail:
   return rc;
 }
 
+/* A client: its multi handle (the connection cache), the TLS session
+ * share and the options every transfer gets. Each client holds a
+ * reference on libcurl's global state, dropped by slsh_http_free. */
 struct slsh_http *slsh_http_new(const struct slsh_http_opts *o,
                                 struct slsh_err *err)
 {
@@ -229,7 +232,8 @@ struct slsh_http *slsh_http_new(const struct slsh_http_opts *o,
   if((maxconn &&
       curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxconn)) ||
      curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS,
-                       maxconn > HTTP_MAX_CACHED ? maxconn : HTTP_MAX_CACHED) ||
+                       maxconn > HTTP_MAX_CACHED ? maxconn :
+                       HTTP_MAX_CACHED) ||
      curl_multi_setopt(c->multi, CURLMOPT_PIPELINING,
                        (long)CURLPIPE_MULTIPLEX) ||
      curl_share_setopt(c->share, CURLSHOPT_SHARE,
@@ -398,6 +402,8 @@ static void xfer_finish(struct slsh_http_xfer *x, CURLcode rc,
   x->done = 1;
 }
 
+/* End the unfinished transfers with "closed", unhook all of them (they
+ * stay valid for their owners) and free the client. */
 void slsh_http_free(struct slsh_http *c)
 {
   struct slsh_http_xfer *x, *next;
@@ -652,6 +658,8 @@ static int xfer_setup(struct slsh_http_xfer *x, struct slsh_http *c,
   return rc ? -1 : 0;
 }
 
+/* Check and copy the request, set up its easy handle and add it to the
+ * multi handle; the first I/O happens in the next step. */
 struct slsh_http_xfer *slsh_http_submit(struct slsh_http *c,
                                         const struct slsh_http_req *req,
                                         struct slsh_err *err)
@@ -754,6 +762,9 @@ static int http_fail_all(struct slsh_http *c, CURLMcode mc)
   return n;
 }
 
+/* curl's perform / poll / info_read loop, until something finishes or
+ * the time is up. curl_multi_poll also wakes for curl's own timers, so
+ * timeouts inside curl fire on time. */
 int slsh_http_step(struct slsh_http *c, int timeout_ms)
 {
   double deadline = slsh_monotime() + (timeout_ms > 0 ? timeout_ms : 0) / 1e3;
@@ -769,7 +780,7 @@ int slsh_http_step(struct slsh_http *c, int timeout_ms)
     n += http_collect(c);
     if(n || !c->pending)
       return n;
-    wait = (int)((deadline - slsh_monotime()) * 1e3 + 0.5);
+    wait = (int)((deadline - slsh_monotime()) * 1e3);
     if(wait <= 0)
       return n;
     /* Returns early on socket activity or when curl has a timer due. */
@@ -779,16 +790,19 @@ int slsh_http_step(struct slsh_http *c, int timeout_ms)
   }
 }
 
+/* How many transfers still run (the scheduler's "anything to step?"). */
 int slsh_http_pending(const struct slsh_http *c)
 {
   return c ? c->pending : 0;
 }
 
+/* Whether the transfer has finished, successfully or not. */
 int slsh_http_xfer_done(const struct slsh_http_xfer *x)
 {
   return x && x->done;
 }
 
+/* The result of a finished transfer, and its error if it failed. */
 int slsh_http_xfer_result(const struct slsh_http_xfer *x,
                           const struct slsh_http_result **res,
                           struct slsh_err *err)
@@ -808,6 +822,8 @@ int slsh_http_xfer_result(const struct slsh_http_xfer *x,
   return -1;
 }
 
+/* Stop the transfer if it runs, unhook it from its client, wipe and
+ * free everything. */
 void slsh_http_xfer_free(struct slsh_http_xfer *x)
 {
   if(!x)
