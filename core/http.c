@@ -1,0 +1,844 @@
+/*
+ * The HTTP engine (see http.h): one curl multi handle per client, the
+ * perform / poll / info_read loop, and nothing that waits longer than the
+ * caller allows. Each transfer owns its easy handle from submit until it
+ * finishes; then the easy handle is gone and only the result remains, so
+ * a finished transfer costs its response bytes and nothing else.
+ *
+ * Every transfer of a client is on the client's list, so that closing the
+ * client can end the unfinished ones and unhook the rest: the two can be
+ * freed in either order (a garbage collector does not promise one).
+ */
+#include "slsh/http.h"
+#include "slsh/buf.h"
+#include "slsh/util.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#ifndef SLSH_VERSION
+#define SLSH_VERSION "0.0.0"
+#endif
+
+/* Response headers larger than this are an attack or a bug. */
+#define HTTP_MAX_HEAD ((size_t)1024 * 1024)
+/* Idle connections kept for reuse, across all hosts. */
+#define HTTP_MAX_CACHED 64L
+
+struct slsh_http {
+  CURLM *multi;                 /* the one multi handle: connection cache */
+  CURLSH *share;                /* TLS session cache shared by transfers */
+  long timeout_ms;              /* default per-transfer timeout */
+  long connect_timeout_ms;      /* TCP + TLS setup */
+  size_t max_body;              /* response body cap */
+  char *ca_file;                /* owned; NULL = system store */
+  char *user_agent;             /* owned */
+  char *ct_host;                /* connect_to host (brackets for IPv6) */
+  int ct_tls;                   /* connect_to scheme is https */
+  struct curl_slist *ct_list;   /* "::host:port" for CURLOPT_CONNECT_TO */
+  struct slsh_http_xfer *xfers; /* every transfer not yet freed */
+  int pending;                  /* transfers not finished */
+};
+
+struct slsh_http_xfer {
+  struct slsh_http *client;     /* NULL once the client is freed */
+  struct slsh_http_xfer *prev;  /* client's list */
+  struct slsh_http_xfer *next;
+  CURL *easy;                   /* NULL once finished */
+  struct curl_slist *req_head;  /* request headers; wiped on release */
+  char *req_body;               /* copy of the request body, or NULL */
+  size_t req_body_len;
+  char *url;                    /* rewritten URL (connect_to), or NULL */
+  struct slsh_buf head;         /* response headers: name\0value\0... */
+  size_t nhead;                 /* pairs in `head` */
+  struct slsh_buf body;         /* response body, capped */
+  struct slsh_http_header *hdrs;  /* parsed view of `head` */
+  int done;                     /* finished, successfully or not */
+  struct slsh_err err;          /* why it failed, if it did */
+  struct slsh_http_result res;  /* what happened */
+  char errbuf[CURL_ERROR_SIZE]; /* curl's detail message */
+};
+
+/* Duplicate a string; NULL stays NULL. */
+static char *http_strdup(const char *s)
+{
+  size_t n;
+  char *p;
+
+  if(!s)
+    return NULL;
+  n = strlen(s) + 1;
+  p = malloc(n);
+  if(p)
+    memcpy(p, s, n);
+  return p;
+}
+
+/* Free a header list whose strings may hold tokens, zeroing them first. */
+static void http_slist_wipe(struct curl_slist *l)
+{
+  struct curl_slist *i;
+
+  for(i = l; i; i = i->next)
+    slsh_wipe(i->data, strlen(i->data));
+  curl_slist_free_all(l);
+}
+
+/* Whether `host` (as curl's URL parser gives it, IPv6 in brackets) is a
+ * loopback address. Only literal addresses and "localhost" count: curl
+ * resolves "localhost" itself, never through DNS. */
+static int http_loopback(const char *host)
+{
+  unsigned char a[16];
+  char tmp[64];
+  size_t n = strlen(host);
+
+  if(!strcasecmp(host, "localhost"))
+    return 1;
+  if(n > 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(tmp)) {
+    memcpy(tmp, host + 1, n - 2);
+    tmp[n - 2] = '\0';
+    if(inet_pton(AF_INET6, tmp, a) != 1)
+      return 0;
+    if(!memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16))
+      return 1;
+    /* ::ffff:127.x.y.z, an IPv4 loopback address in IPv6 form */
+    return !memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) && a[12] == 127;
+  }
+  return inet_pton(AF_INET, host, a) == 1 && a[0] == 127;
+}
+
+/* Whether `s` is an HTTP token (method names, header names). */
+static int http_token(const char *s)
+{
+  static const char extra[] = "!#$%&'*+-.^_`|~";
+
+  if(!*s)
+    return 0;
+  for(; *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+
+    if(!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+         (ch >= '0' && ch <= '9') || (ch && strchr(extra, ch))))
+      return 0;
+  }
+  return 1;
+}
+
+/* Parse the connect_to option into the client: the host to check for
+ * loopback, the scheme to use and curl's "::host:port" rule. */
+static int http_parse_connect_to(struct slsh_http *c, const char *spec,
+                                 struct slsh_err *err)
+{
+  CURLU *u = curl_url();
+  char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+  char *query = NULL, *user = NULL;
+  struct slsh_buf rule;
+  int rc = -1;
+
+  slsh_buf_init(&rule, 1024);
+  if(!u) {
+    slsh_err_set(err, SLSH_E_NOMEM, "connect_to", "out of memory");
+    goto fail;
+  }
+  if(curl_url_set(u, CURLUPART_URL, spec, 0) ||
+     curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
+     curl_url_get(u, CURLUPART_HOST, &host, 0) ||
+     curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ||
+     curl_url_get(u, CURLUPART_PATH, &path, 0) ||
+     (strcmp(scheme, "http") && strcmp(scheme, "https")) ||
+     strcmp(path, "/") ||
+     curl_url_get(u, CURLUPART_QUERY, &query, 0) != CURLUE_NO_QUERY ||
+     curl_url_get(u, CURLUPART_USER, &user, 0) != CURLUE_NO_USER) {
+    slsh_err_set(err, SLSH_E_INVALID_ARGUMENT, "connect_to",
+                 "connect_to must look like http://HOST:PORT or "
+                 "https://HOST:PORT");
+    goto fail;
+  }
+  c->ct_tls = !strcmp(scheme, "https");
+  c->ct_host = http_strdup(host);
+  slsh_buf_printf(&rule, "::%s:%s", host, port);
+  if(!c->ct_host || rule.failed)
+    goto nomem;
+  c->ct_list = curl_slist_append(NULL, slsh_buf_str(&rule));
+  if(!c->ct_list)
+    goto nomem;
+  rc = 0;
+  goto fail;
+nomem:
+  slsh_err_set(err, SLSH_E_NOMEM, "connect_to", "out of memory");
+fail:
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(port);
+  curl_free(path);
+  curl_free(query);
+  curl_free(user);
+  curl_url_cleanup(u);
+  slsh_buf_free(&rule);
+  return rc;
+}
+
+/* A client: its multi handle (the connection cache), the TLS session
+ * share and the options every transfer gets. Each client holds a
+ * reference on libcurl's global state, dropped by slsh_http_free. */
+struct slsh_http *slsh_http_new(const struct slsh_http_opts *o,
+                                struct slsh_err *err)
+{
+  static const struct slsh_http_opts none = {0};
+  struct slsh_http *c;
+  long maxconn;
+
+  if(!o)
+    o = &none;
+  if(o->timeout_ms < 0 || o->connect_timeout_ms < 0) {
+    slsh_err_set(err, SLSH_E_INVALID_ARGUMENT,
+                 o->timeout_ms < 0 ? "timeout" : "connect_timeout",
+                 "timeouts must be positive");
+    return NULL;
+  }
+  if(o->max_connections < 0) {
+    slsh_err_set(err, SLSH_E_INVALID_ARGUMENT, "max_connections",
+                 "max_connections must be positive");
+    return NULL;
+  }
+  if(curl_global_init(CURL_GLOBAL_DEFAULT)) {
+    slsh_err_set(err, SLSH_E_INTERNAL, NULL, "libcurl failed to start");
+    return NULL;
+  }
+  c = calloc(1, sizeof(*c));
+  if(!c) {
+    curl_global_cleanup();
+    slsh_err_set(err, SLSH_E_NOMEM, NULL, "out of memory");
+    return NULL;
+  }
+  c->timeout_ms = o->timeout_ms ? o->timeout_ms : SLSH_HTTP_DEFAULT_TIMEOUT_MS;
+  c->connect_timeout_ms = o->connect_timeout_ms ?
+    o->connect_timeout_ms : SLSH_HTTP_DEFAULT_CONNECT_TIMEOUT_MS;
+  c->max_body = o->max_body ? o->max_body : SLSH_BUF_DEFAULT_MAX;
+  maxconn = o->max_connections;
+  c->user_agent = http_strdup(o->user_agent ?
+                              o->user_agent : "slsh/" SLSH_VERSION);
+  c->multi = curl_multi_init();
+  c->share = curl_share_init();
+  if(!c->user_agent || !c->multi || !c->share ||
+     (o->ca_file && !(c->ca_file = http_strdup(o->ca_file))))
+    goto nomem;
+  if(o->connect_to && http_parse_connect_to(c, o->connect_to, err))
+    goto fail;
+  if((maxconn &&
+      curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxconn)) ||
+     curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS,
+                       maxconn > HTTP_MAX_CACHED ? maxconn :
+                       HTTP_MAX_CACHED) ||
+     curl_multi_setopt(c->multi, CURLMOPT_PIPELINING,
+                       (long)CURLPIPE_MULTIPLEX) ||
+     curl_share_setopt(c->share, CURLSHOPT_SHARE,
+                       CURL_LOCK_DATA_SSL_SESSION))
+    goto nomem;
+  return c;
+nomem:
+  slsh_err_set(err, SLSH_E_NOMEM, NULL, "out of memory");
+fail:
+  slsh_http_free(c);
+  return NULL;
+}
+
+/* Release what only an unfinished transfer needs: the easy handle and
+ * the request (headers and body may carry tokens, so they are wiped). */
+static void xfer_release(struct slsh_http_xfer *x)
+{
+  if(x->easy) {
+    if(x->client) {
+      curl_multi_remove_handle(x->client->multi, x->easy);
+      x->client->pending--;
+    }
+    curl_easy_cleanup(x->easy);
+    x->easy = NULL;
+  }
+  http_slist_wipe(x->req_head);
+  x->req_head = NULL;
+  if(x->req_body) {
+    slsh_wipe(x->req_body, x->req_body_len);
+    free(x->req_body);
+    x->req_body = NULL;
+  }
+  if(x->url) {
+    slsh_wipe(x->url, strlen(x->url));
+    free(x->url);
+    x->url = NULL;
+  }
+}
+
+/* Read curl's account of the transfer into the result (also for failed
+ * transfers: their timing and address are what a trace shows). */
+static void xfer_info(struct slsh_http_xfer *x)
+{
+  struct slsh_http_result *r = &x->res;
+  CURL *e = x->easy;
+  curl_off_t t;
+  long l;
+  char *ip = NULL;
+
+  if(!curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &l))
+    r->status = l;
+  if(!curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &l))
+    r->http_version = l == CURL_HTTP_VERSION_1_0 ? 10 :
+      l == CURL_HTTP_VERSION_1_1 ? 11 : l == CURL_HTTP_VERSION_2_0 ? 20 :
+      l == CURL_HTTP_VERSION_3 ? 30 : 0;
+  if(!curl_easy_getinfo(e, CURLINFO_NAMELOOKUP_TIME_T, &t))
+    r->t_dns = (double)t / 1e6;
+  if(!curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &t))
+    r->t_connect = (double)t / 1e6;
+  if(!curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &t))
+    r->t_tls = (double)t / 1e6;
+  if(!curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &t))
+    r->t_first_byte = (double)t / 1e6;
+  if(!curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &t))
+    r->t_total = (double)t / 1e6;
+  if(!curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &ip) && ip)
+    snprintf(r->ip, sizeof(r->ip), "%s", ip);
+  if(!curl_easy_getinfo(e, CURLINFO_PRIMARY_PORT, &l))
+    r->port = l;
+  if(!curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &l))
+    r->new_connection = l > 0;
+}
+
+/* Turn curl's verdict into one of our error codes. */
+static void xfer_seterr(struct slsh_http_xfer *x, CURLcode rc)
+{
+  const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
+  enum slsh_errcode code;
+
+  x->res.curl_code = (int)rc;
+  if(rc == CURLE_OK)
+    return;
+  if(x->head.failed == SLSH_E_TOO_LARGE) {
+    slsh_err_set(&x->err, SLSH_E_TOO_LARGE, NULL,
+                 "response headers are larger than %zu bytes",
+                 HTTP_MAX_HEAD);
+    return;
+  }
+  if(x->body.failed == SLSH_E_TOO_LARGE || rc == CURLE_FILESIZE_EXCEEDED) {
+    slsh_err_set(&x->err, SLSH_E_TOO_LARGE, NULL,
+                 "response body is larger than %zu bytes", x->body.max);
+    return;
+  }
+  switch(rc) {
+  case CURLE_OUT_OF_MEMORY:
+    code = SLSH_E_NOMEM;
+    break;
+  case CURLE_OPERATION_TIMEDOUT:
+    code = SLSH_E_TIMEOUT;
+    break;
+  case CURLE_PEER_FAILED_VERIFICATION:
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_CIPHER:
+  case CURLE_SSL_CACERT_BADFILE:
+  case CURLE_SSL_ENGINE_NOTFOUND:
+  case CURLE_SSL_ENGINE_SETFAILED:
+  case CURLE_SSL_ENGINE_INITFAILED:
+  case CURLE_SSL_SHUTDOWN_FAILED:
+  case CURLE_SSL_CRL_BADFILE:
+  case CURLE_SSL_ISSUER_ERROR:
+  case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+  case CURLE_SSL_INVALIDCERTSTATUS:
+  case CURLE_SSL_CLIENTCERT:
+  case CURLE_USE_SSL_FAILED:
+    code = SLSH_E_TLS;
+    break;
+  default:
+    code = (x->body.failed == SLSH_E_NOMEM || x->head.failed == SLSH_E_NOMEM)
+      ? SLSH_E_NOMEM : SLSH_E_NETWORK;
+    break;
+  }
+  slsh_err_set(&x->err, code, NULL, "%s", detail);
+}
+
+/* Build the header array over the name\0value\0 pairs in `head`. */
+static int xfer_headers(struct slsh_http_xfer *x)
+{
+  const char *p = slsh_buf_str(&x->head);
+  size_t i;
+
+  if(!x->nhead)
+    return 0;
+  x->hdrs = calloc(x->nhead, sizeof(*x->hdrs));
+  if(!x->hdrs)
+    return -1;
+  for(i = 0; i < x->nhead; i++) {
+    x->hdrs[i].name = p;
+    p += strlen(p) + 1;
+    x->hdrs[i].value = p;
+    p += strlen(p) + 1;
+  }
+  x->res.headers = x->hdrs;
+  x->res.nheaders = x->nhead;
+  return 0;
+}
+
+/* A transfer has ended (curl said so, or the client is closing): record
+ * what happened and drop everything but the result. */
+static void xfer_finish(struct slsh_http_xfer *x, CURLcode rc,
+                        enum slsh_errcode why)
+{
+  if(x->easy)
+    xfer_info(x);
+  x->res.finished = slsh_monotime();
+  if(why != SLSH_E_OK)
+    slsh_err_set(&x->err, why, NULL, "%s", why == SLSH_E_CLOSED ?
+                 "the HTTP client was closed" : slsh_err_text(why));
+  else
+    xfer_seterr(x, rc);
+  if(x->err.code == SLSH_E_OK && xfer_headers(x))
+    slsh_err_set(&x->err, SLSH_E_NOMEM, NULL, "out of memory");
+  x->res.body = slsh_buf_str(&x->body);
+  x->res.body_len = x->body.len;
+  xfer_release(x);
+  x->done = 1;
+}
+
+/* End the unfinished transfers with "closed", unhook all of them (they
+ * stay valid for their owners) and free the client. */
+void slsh_http_free(struct slsh_http *c)
+{
+  struct slsh_http_xfer *x, *next;
+
+  if(!c)
+    return;
+  for(x = c->xfers; x; x = next) {
+    next = x->next;
+    if(!x->done)
+      xfer_finish(x, CURLE_OK, SLSH_E_CLOSED);
+    x->client = NULL;
+    x->prev = x->next = NULL;
+  }
+  if(c->multi)
+    curl_multi_cleanup(c->multi);
+  if(c->share)
+    curl_share_cleanup(c->share);
+  curl_slist_free_all(c->ct_list);
+  free(c->ct_host);
+  free(c->ca_file);
+  free(c->user_agent);
+  free(c);
+  curl_global_cleanup();
+}
+
+/* curl hands over one header line at a time. Keep name\0value\0 pairs;
+ * a status line starts a new response (after 100 Continue, say), so the
+ * headers of the previous one are forgotten. */
+static size_t xfer_onheader(char *p, size_t size, size_t n, void *ud)
+{
+  struct slsh_http_xfer *x = ud;
+  size_t len = size * n, all = len;
+  const char *colon, *v, *end;
+
+  if(x->head.failed)
+    return 0;
+  while(len && (p[len - 1] == '\r' || p[len - 1] == '\n'))
+    len--;
+  end = p + len;
+  if(len >= 5 && !memcmp(p, "HTTP/", 5)) {
+    slsh_buf_reset(&x->head);
+    x->nhead = 0;
+    return all;
+  }
+  if(!len)
+    return all;
+  if(*p == ' ' || *p == '\t') {
+    /* obsolete line folding: continue the previous value */
+    while(p < end && (*p == ' ' || *p == '\t'))
+      p++;
+    if(!x->nhead || p == end)
+      return all;
+    x->head.len--;              /* drop the value's terminator */
+    slsh_buf_addc(&x->head, ' ');
+    slsh_buf_add(&x->head, p, (size_t)(end - p));
+    slsh_buf_addc(&x->head, '\0');
+    return x->head.failed ? 0 : all;
+  }
+  colon = memchr(p, ':', len);
+  if(!colon || colon == p)
+    return all;
+  v = colon + 1;
+  while(v < end && (*v == ' ' || *v == '\t'))
+    v++;
+  while(end > v && (end[-1] == ' ' || end[-1] == '\t'))
+    end--;
+  slsh_buf_add(&x->head, p, (size_t)(colon - p));
+  slsh_buf_addc(&x->head, '\0');
+  slsh_buf_add(&x->head, v, (size_t)(end - v));
+  slsh_buf_addc(&x->head, '\0');
+  x->nhead++;
+  return x->head.failed ? 0 : all;
+}
+
+/* Response body bytes; refusing them (the cap) ends the transfer. */
+static size_t xfer_onbody(char *p, size_t size, size_t n, void *ud)
+{
+  struct slsh_http_xfer *x = ud;
+
+  return slsh_buf_add(&x->body, p, size * n) ? 0 : size * n;
+}
+
+/* Check the request and work out the URL to give curl: with an http://
+ * connect_to an https:// URL is sent as plain HTTP (and the other way
+ * round), since the scheme of connect_to says how to talk to it. Plain
+ * HTTP must go to loopback. */
+static int xfer_url(struct slsh_http_xfer *x, const struct slsh_http *c,
+                    const char *url, int *tls, struct slsh_err *err)
+{
+  CURLU *u = curl_url();
+  char *scheme = NULL, *host = NULL;
+  const char *target, *rest;
+  int rc = -1;
+
+  if(!u) {
+    slsh_err_set(err, SLSH_E_NOMEM, "url", "out of memory");
+    goto fail;
+  }
+  if(curl_url_set(u, CURLUPART_URL, url, CURLU_PATH_AS_IS) ||
+     curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
+     curl_url_get(u, CURLUPART_HOST, &host, 0) ||
+     (strcmp(scheme, "http") && strcmp(scheme, "https"))) {
+    slsh_err_set(err, SLSH_E_INVALID_ARGUMENT, "url",
+                 "url must be an absolute http:// or https:// URL");
+    goto fail;
+  }
+  *tls = c->ct_list ? c->ct_tls : !strcmp(scheme, "https");
+  target = c->ct_list ? c->ct_host : host;
+  if(!*tls && !http_loopback(target)) {
+    slsh_err_set(err, SLSH_E_INSECURE, "url",
+                 "refusing plain HTTP to %s: only loopback addresses may "
+                 "be reached without TLS", target);
+    goto fail;
+  }
+  if(*tls != !strcmp(scheme, "https")) {
+    /* Same URL, other scheme; the rest is kept byte for byte since it is
+     * what the request was signed over. */
+    rest = url + strlen(scheme);
+    if(strncasecmp(url, scheme, strlen(scheme)) || *rest != ':') {
+      slsh_err_set(err, SLSH_E_INVALID_ARGUMENT, "url",
+                   "url must start with http:// or https://");
+      goto fail;
+    }
+    x->url = malloc(strlen(rest) + 6);
+    if(!x->url) {
+      slsh_err_set(err, SLSH_E_NOMEM, "url", "out of memory");
+      goto fail;
+    }
+    strcpy(x->url, *tls ? "https" : "http");
+    strcat(x->url, rest);
+  }
+  rc = 0;
+fail:
+  curl_free(scheme);
+  curl_free(host);
+  curl_url_cleanup(u);
+  return rc;
+}
+
+/* Turn the caller's headers into curl's list. curl adds some headers of
+ * its own unless told otherwise; those that a signature would not cover
+ * (Content-Type for a body, Expect) are suppressed. */
+static int xfer_reqheaders(struct slsh_http_xfer *x,
+                           const struct slsh_http_req *req, int has_body,
+                           struct slsh_err *err)
+{
+  struct slsh_buf line;
+  struct curl_slist *l;
+  int have_ctype = 0, have_expect = 0, rc = -1;
+  size_t i;
+
+  slsh_buf_init(&line, 0);
+  for(i = 0; i < req->nheaders; i++) {
+    const char *name = req->headers[i].name;
+    const char *value = req->headers[i].value;
+
+    if(!name || !value || !http_token(name) || strpbrk(value, "\r\n")) {
+      slsh_err_set(err, SLSH_E_INVALID_ARGUMENT, "headers",
+                   "header %zu: a name must be an HTTP token and a value "
+                   "may not contain line breaks", i + 1);
+      goto fail;
+    }
+    have_ctype |= !strcasecmp(name, "Content-Type");
+    have_expect |= !strcasecmp(name, "Expect");
+    slsh_buf_reset(&line);
+    /* "Name;" is how curl is told to send an empty header */
+    slsh_buf_printf(&line, *value ? "%s: %s" : "%s;", name, value);
+    if(line.failed)
+      goto nomem;
+    l = curl_slist_append(x->req_head, slsh_buf_str(&line));
+    if(!l)
+      goto nomem;
+    x->req_head = l;
+  }
+  if(!have_expect) {
+    if(!(l = curl_slist_append(x->req_head, "Expect:")))
+      goto nomem;
+    x->req_head = l;
+  }
+  if(has_body && !have_ctype) {
+    if(!(l = curl_slist_append(x->req_head, "Content-Type:")))
+      goto nomem;
+    x->req_head = l;
+  }
+  rc = 0;
+  goto fail;
+nomem:
+  slsh_err_set(err, SLSH_E_NOMEM, "headers", "out of memory");
+fail:
+  slsh_buf_free(&line);
+  return rc;
+}
+
+/* Set up the easy handle for the transfer: all the policy is here. */
+static int xfer_setup(struct slsh_http_xfer *x, struct slsh_http *c,
+                      const struct slsh_http_req *req, int tls,
+                      int has_body)
+{
+  CURL *e = x->easy;
+  const char *m = req->method;
+  long timeout = req->timeout_ms ? req->timeout_ms : c->timeout_ms;
+  CURLcode rc = CURLE_OK;
+
+#define SET(opt, val) \
+  do { if(!rc) rc = curl_easy_setopt(e, opt, val); } while(0)
+  SET(CURLOPT_URL, x->url ? x->url : req->url);
+  SET(CURLOPT_PATH_AS_IS, 1L);
+  SET(CURLOPT_PROTOCOLS_STR, "http,https");
+  SET(CURLOPT_FOLLOWLOCATION, 0L);
+  SET(CURLOPT_NOSIGNAL, 1L);
+  SET(CURLOPT_PRIVATE, (void *)x);
+  SET(CURLOPT_ERRORBUFFER, x->errbuf);
+  SET(CURLOPT_HEADERFUNCTION, xfer_onheader);
+  SET(CURLOPT_HEADERDATA, (void *)x);
+  SET(CURLOPT_WRITEFUNCTION, xfer_onbody);
+  SET(CURLOPT_WRITEDATA, (void *)x);
+  SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  SET(CURLOPT_TIMEOUT_MS, timeout);
+  SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+  SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_body);
+  SET(CURLOPT_SSL_VERIFYPEER, 1L);
+  SET(CURLOPT_SSL_VERIFYHOST, 2L);
+  SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+  if(c->ca_file)
+    SET(CURLOPT_CAINFO, c->ca_file);
+  SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+  /* Over TLS, wait for the first connection's ALPN answer rather than
+   * open more: with HTTP/2 they all share it. Plain HTTP is HTTP/1.1 and
+   * curl 7.88 would queue requests behind a busy connection instead. */
+  SET(CURLOPT_PIPEWAIT, tls ? 1L : 0L);
+  SET(CURLOPT_TCP_KEEPALIVE, 1L);
+  SET(CURLOPT_USERAGENT, c->user_agent);
+  SET(CURLOPT_SHARE, c->share);
+  SET(CURLOPT_HTTPHEADER, x->req_head);
+  /* connect_to and loopback mean "this address, directly": a proxy from
+   * the environment would be wrong for both. */
+  if(c->ct_list)
+    SET(CURLOPT_CONNECT_TO, c->ct_list);
+  if(c->ct_list || !tls)
+    SET(CURLOPT_PROXY, "");
+  if(!strcmp(m, "HEAD"))
+    SET(CURLOPT_NOBODY, 1L);
+  else if(has_body) {
+    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->req_body_len);
+    SET(CURLOPT_POSTFIELDS, x->req_body ? x->req_body : "");
+    if(strcmp(m, "POST"))
+      SET(CURLOPT_CUSTOMREQUEST, m);
+  }
+  else if(strcmp(m, "GET"))
+    SET(CURLOPT_CUSTOMREQUEST, m);
+#undef SET
+  return rc ? -1 : 0;
+}
+
+/* Check and copy the request, set up its easy handle and add it to the
+ * multi handle; the first I/O happens in the next step. */
+struct slsh_http_xfer *slsh_http_submit(struct slsh_http *c,
+                                        const struct slsh_http_req *req,
+                                        struct slsh_err *err)
+{
+  struct slsh_http_xfer *x;
+  int tls, has_body;
+
+  if(!c || !req || !req->method || !req->url) {
+    slsh_err_set(err, SLSH_E_INVALID_ARGUMENT, req && req->method ? "url" :
+                 "method", "a request needs a method and a url");
+    return NULL;
+  }
+  if(!http_token(req->method) || strlen(req->method) > 32) {
+    slsh_err_set(err, SLSH_E_INVALID_ARGUMENT, "method",
+                 "method must be an HTTP method name such as GET or PUT");
+    return NULL;
+  }
+  if(req->timeout_ms < 0) {
+    slsh_err_set(err, SLSH_E_INVALID_ARGUMENT, "timeout",
+                 "timeout must be positive");
+    return NULL;
+  }
+  x = calloc(1, sizeof(*x));
+  if(!x) {
+    slsh_err_set(err, SLSH_E_NOMEM, NULL, "out of memory");
+    return NULL;
+  }
+  slsh_buf_init(&x->head, HTTP_MAX_HEAD);
+  slsh_buf_init(&x->body, c->max_body);
+  /* POST, PUT and PATCH always carry a body (maybe empty), so that a
+   * Content-Length is sent as servers expect. */
+  has_body = req->body || !strcmp(req->method, "POST") ||
+    !strcmp(req->method, "PUT") || !strcmp(req->method, "PATCH");
+  if(xfer_url(x, c, req->url, &tls, err) ||
+     xfer_reqheaders(x, req, has_body, err))
+    goto fail;
+  if(req->body && req->body_len) {
+    x->req_body = malloc(req->body_len);
+    if(!x->req_body)
+      goto nomem;
+    memcpy(x->req_body, req->body, req->body_len);
+    x->req_body_len = req->body_len;
+  }
+  x->easy = curl_easy_init();
+  if(!x->easy || xfer_setup(x, c, req, tls, has_body))
+    goto nomem;
+  x->res.submitted = slsh_monotime();
+  if(curl_multi_add_handle(c->multi, x->easy))
+    goto nomem;
+  x->client = c;
+  c->pending++;
+  x->next = c->xfers;
+  if(c->xfers)
+    c->xfers->prev = x;
+  c->xfers = x;
+  return x;
+nomem:
+  slsh_err_set(err, SLSH_E_NOMEM, NULL, "out of memory");
+fail:
+  slsh_http_xfer_free(x);
+  return NULL;
+}
+
+/* Collect the transfers curl says are finished; returns how many. */
+static int http_collect(struct slsh_http *c)
+{
+  struct slsh_http_xfer *x;
+  CURLMsg *msg;
+  char *priv;
+  int left, n = 0;
+
+  while((msg = curl_multi_info_read(c->multi, &left))) {
+    if(msg->msg != CURLMSG_DONE)
+      continue;
+    priv = NULL;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+    x = (struct slsh_http_xfer *)priv;
+    if(x && !x->done) {
+      xfer_finish(x, msg->data.result, SLSH_E_OK);
+      n++;
+    }
+  }
+  return n;
+}
+
+/* The multi handle itself failed (out of memory): nothing in flight can
+ * be trusted to finish, so end every transfer with that error. */
+static int http_fail_all(struct slsh_http *c, CURLMcode mc)
+{
+  struct slsh_http_xfer *x;
+  int n = 0;
+
+  for(x = c->xfers; x; x = x->next) {
+    if(x->done)
+      continue;
+    xfer_finish(x, CURLE_OK, mc == CURLM_OUT_OF_MEMORY ?
+                SLSH_E_NOMEM : SLSH_E_INTERNAL);
+    n++;
+  }
+  return n;
+}
+
+/* curl's perform / poll / info_read loop, until something finishes or
+ * the time is up. curl_multi_poll also wakes for curl's own timers, so
+ * timeouts inside curl fire on time. */
+int slsh_http_step(struct slsh_http *c, int timeout_ms)
+{
+  double deadline = slsh_monotime() + (timeout_ms > 0 ? timeout_ms : 0) / 1e3;
+  CURLMcode mc;
+  int running, n = 0, wait;
+
+  if(!c)
+    return 0;
+  for(;;) {
+    mc = curl_multi_perform(c->multi, &running);
+    if(mc)
+      return n + http_fail_all(c, mc);
+    n += http_collect(c);
+    if(n || !c->pending)
+      return n;
+    wait = (int)((deadline - slsh_monotime()) * 1e3);
+    if(wait <= 0)
+      return n;
+    /* Returns early on socket activity or when curl has a timer due. */
+    mc = curl_multi_poll(c->multi, NULL, 0, wait, NULL);
+    if(mc)
+      return n + http_fail_all(c, mc);
+  }
+}
+
+/* How many transfers still run (the scheduler's "anything to step?"). */
+int slsh_http_pending(const struct slsh_http *c)
+{
+  return c ? c->pending : 0;
+}
+
+/* Whether the transfer has finished, successfully or not. */
+int slsh_http_xfer_done(const struct slsh_http_xfer *x)
+{
+  return x && x->done;
+}
+
+/* The result of a finished transfer, and its error if it failed. */
+int slsh_http_xfer_result(const struct slsh_http_xfer *x,
+                          const struct slsh_http_result **res,
+                          struct slsh_err *err)
+{
+  if(!x || !x->done) {
+    if(res)
+      *res = NULL;
+    return slsh_err_set(err, SLSH_E_INVALID_ARGUMENT, NULL,
+                        "the transfer has not finished");
+  }
+  if(res)
+    *res = &x->res;
+  if(x->err.code == SLSH_E_OK)
+    return 0;
+  if(err)
+    *err = x->err;
+  return -1;
+}
+
+/* Stop the transfer if it runs, unhook it from its client, wipe and
+ * free everything. */
+void slsh_http_xfer_free(struct slsh_http_xfer *x)
+{
+  if(!x)
+    return;
+  xfer_release(x);
+  if(x->client) {
+    if(x->prev)
+      x->prev->next = x->next;
+    else
+      x->client->xfers = x->next;
+    if(x->next)
+      x->next->prev = x->prev;
+  }
+  slsh_buf_free(&x->head);
+  slsh_buf_free(&x->body);
+  free(x->hdrs);
+  free(x);
+}
