@@ -111,6 +111,15 @@ static int http_loopback(const char *host)
   return inet_pton(AF_INET, host, a) == 1 && a[0] == 127;
 }
 
+/* Whether plain HTTP may go to `host`: loopback, and the ECS instance
+ * metadata service (100.100.100.200), which speaks only plain HTTP, is
+ * reachable only from inside the instance, and is where ECS RAM role
+ * credentials come from. */
+static int http_plain_allowed(const char *host)
+{
+  return http_loopback(host) || !strcmp(host, "100.100.100.200");
+}
+
 /* Whether `s` is an HTTP token (method names, header names). */
 static int http_token(const char *s)
 {
@@ -512,10 +521,11 @@ static int xfer_url(struct slsh_http_xfer *x, const struct slsh_http *c,
   }
   *tls = c->ct_list ? c->ct_tls : !strcmp(scheme, "https");
   target = c->ct_list ? c->ct_host : host;
-  if(!*tls && !http_loopback(target)) {
+  if(!*tls && !http_plain_allowed(target)) {
     slsh_err_set(err, SLSH_E_INSECURE, "url",
-                 "refusing plain HTTP to %s: only loopback addresses may "
-                 "be reached without TLS", target);
+                 "refusing plain HTTP to %s: only loopback addresses and "
+                 "the ECS metadata service may be reached without TLS",
+                 target);
     goto fail;
   }
   if(*tls != !strcmp(scheme, "https")) {

@@ -89,6 +89,8 @@ static void test_plain_http_rule(void **state)
     {NULL, "http://128.0.0.1/", SLSH_E_INSECURE},
     {NULL, "http://[::2]/", SLSH_E_INSECURE},
     {NULL, "http://localhost.evil.example/", SLSH_E_INSECURE},
+    {NULL, "http://100.100.100.201/", SLSH_E_INSECURE},
+    {NULL, "http://100.100.100.200/latest/meta-data/", SLSH_E_OK},
     {"http://192.0.2.7:80", "https://a.cn-hangzhou.log.aliyuncs.com/",
      SLSH_E_INSECURE},
     {NULL, "http://127.0.0.1:1/", SLSH_E_OK},

@@ -635,8 +635,14 @@ describe("the provider", function()
   it("says credentials_unavailable when no fetcher is registered", function()
     local h = home_with { [".aliyun/config.json"] = config("r", '{"name":"r","mode":"RamRoleArn",'
       .. '"access_key_id":"K","access_key_secret":"s3cr3t","ram_role_arn":"acs:ram::1:role/x"}') }
+    -- slsh.sts registers the real AssumeRole fetcher: take it away here.
+    local saved_mod, saved_fn = credentials.fetcher_modules.ram_role_arn,
+                                credentials.fetchers.ram_role_arn
+    credentials.fetcher_modules.ram_role_arn, credentials.fetchers.ram_role_arn = nil, nil
     local p = assert(credentials { env = env(h) })
     local c, err = p:get()
+    credentials.fetcher_modules.ram_role_arn = saved_mod
+    credentials.fetchers.ram_role_arn = saved_fn
     assert.is_nil(c)
     assert.equal("credentials_unavailable", err.code)
     assert.matches("ram_role_arn credentials %(profile r %(RamRoleArn%) in .*%) cannot be fetched",
