@@ -720,7 +720,9 @@ int slsh_encconf_parse(const json_t *conf, struct slsh_encconf *out,
     /* An object with nothing in it (TF PR #6843) is the service key. */
     out->byok = out->cmk_key_id[0] || out->arn[0] || out->region_id[0];
   }
-  out->present = out->enable || out->encrypt_type[0] || out->byok;
+  /* Creating a config needs encrypt_type (spec sls-api §7.3): a conf
+   * that names neither an algorithm nor a key never chose one. */
+  out->present = out->encrypt_type[0] || out->byok;
   return 0;
 }
 

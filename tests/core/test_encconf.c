@@ -552,6 +552,8 @@ static const struct extra_cell extra_cells[] = {
   {"create on an empty shell", "{\"enable\":false,\"user_cmk_info\":{}}",
    OK(BYOK_A("true"), CREATE)},
   {"create on json null", "null", OK(SK("m4", "true"), CREATE)},
+  {"create on an enabled shell", "{\"enable\":true}",
+   OK(BYOK_A("true"), CREATE)},
   {"wanted is invalid", SK("default", "true"),
    NO("{\"enable\":\"false\",\"encrypt_type\":\"default\"}",
       ENCRYPT_CONF_INVALID, F_EN, "must be a boolean", NULL)},
@@ -638,7 +640,7 @@ static const struct parse_case parse_cases[] = {
   {"shell: enable false only", "{\"enable\":false}", 0, 0, 0, 1, 0, "", "",
    "", ""},
   {"shell: empty object", "{}", 0, 0, 0, 0, 0, "", "", "", ""},
-  {"enabled, encrypt_type missing", "{\"enable\":true}", 0, 1, 1, 1, 0, "",
+  {"enabled shell: no algorithm, no key", "{\"enable\":true}", 0, 0, 1, 1, 0, "",
    "", "", ""},
   {"disabled BYOK, encrypt_type missing", "{\"enable\":false,"
    "\"user_cmk_info\":{\"cmk_key_id\":\"k\"}}", 0, 1, 0, 1, 1, "", "k", "",
@@ -707,10 +709,11 @@ static const struct with_case with_cases[] = {
    SK("default", "true")},
   {"{\"user_cmk_info\":{\"cmk_key_id\":\"\",\"arn\":\"\",\"region_id\":"
    "\"\"},\"encrypt_type\":\"sm4\",\"enable\":true}", 0, SK("sm4", "false")},
-  {"{\"enable\":true,\"encrypt_type\":null,\"user_cmk_info\":null,"
-   "\"encrypt_type2\":\"x\"}", 0,
-   "{\"enable\":false,\"encrypt_type2\":\"x\"}"},
+  {"{\"enable\":true,\"encrypt_type\":\"sm4\",\"user_cmk_info\":null,"
+   "\"x\":null,\"encrypt_type2\":\"x\"}", 0,
+   "{\"enable\":false,\"encrypt_type\":\"sm4\",\"encrypt_type2\":\"x\"}"},
   {"{\"enable\":false}", 1, NULL},
+  {"{\"enable\":true,\"user_cmk_info\":{}}", 0, NULL},
   {"null", 1, NULL},
   {"[]", 1, NULL},
 };

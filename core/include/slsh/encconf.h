@@ -50,8 +50,9 @@ enum slsh_encconf_kind {
 
 /* An encrypt_conf as read, tolerant of what the service really returns. */
 struct slsh_encconf {
-  int present;       /* 0: no encryption config (absent, null, or a shell
-                        with no algorithm, no key and not enabled) */
+  int present;       /* 0: no encryption config: absent, null, or a shell
+                        that names no algorithm and no key (such a shell
+                        never made the permanent choice) */
   int enable;        /* 1 when enabled; 0 when disabled or unknown */
   int enable_known;  /* 0 when the service omitted `enable` */
   int byok;          /* 1: user_cmk_info names a CMK; 0: service key */
