@@ -5,13 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+/* explicit_bzero (glibc, BSD) is as fast as memset and is never removed
+ * by the optimiser; the signer profile showed a byte loop at 4%. */
 void slsh_wipe(void *p, size_t n)
 {
-  volatile unsigned char *v = p;
-
-  while(n--)
-    *v++ = 0;
+  if(p && n)
+    explicit_bzero(p, n);
 }
 
 void slsh_buf_init(struct slsh_buf *b, size_t max)

@@ -10,6 +10,7 @@
 
 #include <lualib.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +94,7 @@ lua_State *slsh_newstate(void)
     return NULL;
   lua_pushcfunction(L, host_init);
   if(slsh_docall(L, 0, 0) != LUA_OK) {
+    fprintf(stderr, "slsh: %s\n", lua_tostring(L, -1));
     lua_close(L);
     return NULL;
   }

@@ -12,6 +12,7 @@
 #include "lslsh.h"
 #include "embedded.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,14 +27,25 @@ static const luaL_Reg preload_cmods[] = {
   {NULL, NULL}
 };
 
-/* The on-disk path of an embedded source under SLSH_LUA_PATH, or NULL. */
+/* The on-disk twin of an embedded source under SLSH_LUA_PATH, pushed on
+ * the stack, or NULL (nothing pushed) when there is none, so that a
+ * checkout holding only the files being worked on still works. */
 static const char *preload_devpath(lua_State *L, const struct slsh_embedded *e)
 {
   const char *root = getenv("SLSH_LUA_PATH");
+  const char *path;
+  FILE *f;
 
   if(!root || !*root)
     return NULL;
-  return lua_pushfstring(L, "%s/%s", root, e->path);
+  path = lua_pushfstring(L, "%s/%s", root, e->path);
+  f = fopen(path, "r");
+  if(!f) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  fclose(f);
+  return path;
 }
 
 /* Load an embedded entry (or its on-disk twin) as a chunk. */

@@ -37,7 +37,7 @@ foreach(dir lua integration)
   foreach(spec IN LISTS specs)
     get_filename_component(name ${spec} NAME_WE)
     add_test(NAME ${dir}/${name}
-             COMMAND slsh_cli ${PROJECT_SOURCE_DIR}/tests/support/busted.lua
+             COMMAND slsh_cli ${PROJECT_SOURCE_DIR}/tests/support/busted_runner.lua
                      --output=TAP ${spec}
              WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
     set_tests_properties(${dir}/${name} PROPERTIES ENVIRONMENT "${SLSH_TEST_ENV}"
@@ -74,7 +74,15 @@ endif()
 # Lint: luacheck over every Lua file of ours.
 find_program(LUACHECK luacheck)
 if(LUACHECK AND NOT SLSH_ASAN)
+  set(lua_dirs "")
+  foreach(d lua scripts tests)
+    if(IS_DIRECTORY ${PROJECT_SOURCE_DIR}/${d})
+      list(APPEND lua_dirs ${d})
+    endif()
+  endforeach()
   add_test(NAME lint/luacheck
-           COMMAND ${LUACHECK} --no-color -q lua scripts tests
+           COMMAND ${LUACHECK} --no-color -q ${lua_dirs}
            WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 endif()
+
+include(${PROJECT_SOURCE_DIR}/tests/bench/bench.cmake)

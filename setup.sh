@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Install what slsh needs on Debian 12 (apt-get, npm) and build it.
+# Safe to run any number of times: it installs only what is missing and
+# rebuilds only what changed.
+#   ./setup.sh            dependencies + build/ (release with debug info)
+#   ./setup.sh --asan     the same, plus build-asan/ (ASan + UBSan)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=(
+  build-essential cmake pkg-config git
+  liblua5.4-dev lua5.4 libcurl4-openssl-dev libssl-dev libjansson-dev
+  libedit-dev
+  libcmocka-dev lua-busted lua-check python3 openssl tmux valgrind
+  clang libclang-rt-14-dev
+)
+# Node.js and npm run the official SDKs in tests/peer; any node >= 18 does.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ -f tests/peer/package-lock.json ] && [ ! -d tests/peer/node_modules ]; then
+  echo "setup: installing the official SDKs for tests/peer (npm ci)"
+  (cd tests/peer && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+if [ "${1:-}" = "--asan" ]; then
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSLSH_ASAN=ON >/dev/null
+  cmake --build build-asan -j"$jobs"
+fi

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install, build and run every test: the whole suite under ASan + UBSan,
+# the C unit tests under valgrind, then the whole suite in the normal
+# build (its ctest summary is the last line).
+set -euo pipefail
+cd "$(dirname "$0")"
+./setup.sh --asan
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== ASan + UBSan build"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+echo "== valgrind (C unit tests)"
+for t in build/test_*; do
+  [ -x "$t" ] || continue
+  if ! valgrind -q --error-exitcode=99 --leak-check=full \
+       --errors-for-leak-kinds=definite,indirect "$t" >build/valgrind.log 2>&1; then
+    cat build/valgrind.log
+    echo "valgrind: $t failed"
+    exit 1
+  fi
+  echo "valgrind: $t clean"
+done
+
+echo "== normal build"
+ctest --test-dir build --output-on-failure -j"$jobs"

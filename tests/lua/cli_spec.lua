@@ -1,0 +1,89 @@
+-- slsh.cli: option parsing for scripts and workflows.
+local cli = require "slsh.cli"
+
+local spec = {
+  usage = "slsh run demo [OPTIONS]",
+  summary = "A demo.",
+  options = {
+    { "apply", type = "flag", help = "make the changes" },
+    { "concurrency", type = "integer", default = 8, min = 1, max = 64, help = "at once" },
+    { "project", type = "list", metavar = "GLOB", help = "projects" },
+    { "state", type = "choice", choices = { "on", "off" }, help = "wanted state" },
+    { "report", metavar = "FILE", help = "report file" },
+    { "qps", type = "number", help = "requests per second" },
+  },
+}
+
+describe("slsh.cli", function()
+  it("applies defaults", function()
+    local o = assert(cli.try({}, spec))
+    assert.same({ apply = false, concurrency = 8 }, o)
+  end)
+
+  it("parses every kind of option", function()
+    local o = assert(cli.try({ "--apply", "--concurrency", "4", "--project=a*,b",
+                               "--project", "c", "--state", "off", "--report=r.json",
+                               "--qps", "2.5" }, spec))
+    assert.same({ apply = true, concurrency = 4, project = { "a*", "b", "c" },
+                  state = "off", report = "r.json", qps = 2.5 }, o)
+  end)
+
+  it("accepts --no-FLAG", function()
+    assert.is_false(assert(cli.try({ "--apply", "--no-apply" }, spec)).apply)
+  end)
+
+  it("refuses an unknown option and lists the valid ones", function()
+    local o, err = cli.try({ "--aply" }, spec)
+    assert.is_nil(o)
+    assert.equal("usage", err.code)
+    assert.matches("unknown option '%-%-aply'", err.message)
+    assert.matches("%-%-apply, %-%-concurrency", err.message)
+  end)
+
+  it("names the option and the valid values of a bad choice", function()
+    local _, err = cli.try({ "--state", "maybe" }, spec)
+    assert.equal("state", err.field)
+    assert.matches("must be one of on, off, got 'maybe'", err.message)
+  end)
+
+  it("checks integer ranges and types", function()
+    local _, err = cli.try({ "--concurrency", "0" }, spec)
+    assert.matches("between 1 and 64", err.message)
+    _, err = cli.try({ "--concurrency", "2.5" }, spec)
+    assert.matches("whole number", err.message)
+  end)
+
+  it("complains about a missing value", function()
+    local _, err = cli.try({ "--report" }, spec)
+    assert.matches("%-%-report needs a value", err.message)
+  end)
+
+  it("enforces required options", function()
+    local s = { options = { { "key", required = true } } }
+    local _, err = cli.try({}, s)
+    assert.matches("%-%-key is required", err.message)
+  end)
+
+  it("refuses stray positional arguments", function()
+    local _, err = cli.try({ "oops" }, spec)
+    assert.matches("unexpected argument 'oops'", err.message)
+  end)
+
+  it("asks for help", function()
+    assert.equal("help", cli.try({ "--apply", "--help" }, spec))
+  end)
+
+  it("documents every option in the help", function()
+    local h = cli.help(spec)
+    for _, o in ipairs(spec.options) do
+      assert.truthy(h:find("--" .. o[1], 1, true), o[1])
+    end
+    assert.matches("%(default: 8%)", h)
+    assert.matches("on|off", h)
+    assert.matches("repeatable", h)
+  end)
+
+  it("raises on a broken spec", function()
+    assert.has_error(function() cli.try({}, { options = { { "x", type = "bogus" } } }) end)
+  end)
+end)

@@ -1,0 +1,48 @@
+-- Run the slsh binary (or any command) from a spec and capture what it
+-- printed and how it exited.
+local M = {}
+
+M.bin = os.getenv("SLSH_BIN") or "build/slsh"
+
+-- Quote one word for /bin/sh.
+function M.quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local function slurp(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  os.remove(path)
+  return s
+end
+
+--- run.sh(command_line, {stdin=, env={K=V}}) -> {code=, stdout=, stderr=}
+function M.sh(cmd, opts)
+  opts = opts or {}
+  local out, err = os.tmpname(), os.tmpname()
+  local prefix = ""
+  for k, v in pairs(opts.env or {}) do
+    prefix = prefix .. k .. "=" .. M.quote(v) .. " "
+  end
+  local inp
+  if opts.stdin then
+    inp = os.tmpname()
+    local f = assert(io.open(inp, "wb"))
+    f:write(opts.stdin)
+    f:close()
+  end
+  local _, _, code = os.execute(prefix .. cmd .. " <" .. (inp or "/dev/null")
+                                .. " >" .. out .. " 2>" .. err)
+  if inp then os.remove(inp) end
+  return { code = code, stdout = slurp(out), stderr = slurp(err) }
+end
+
+--- run.slsh({args...}, opts) -> {code=, stdout=, stderr=}
+function M.slsh(args, opts)
+  local words = { M.quote(M.bin) }
+  for _, a in ipairs(args) do words[#words + 1] = M.quote(a) end
+  return M.sh(table.concat(words, " "), opts)
+end
+
+return M
