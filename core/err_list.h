@@ -29,6 +29,8 @@ SLSH_ERR(MECHANISM_LOCKED, "mechanism_locked", "service key vs BYOK cannot chang
 SLSH_ERR(ENCRYPT_TYPE_LOCKED, "encrypt_type_locked", "the algorithm cannot change")
 SLSH_ERR(CMK_LOCKED, "cmk_locked", "the CMK of a BYOK logstore cannot change")
 SLSH_ERR(RETENTION, "retention_shortened", "the change would shorten retention")
+SLSH_ERR(FIELD_LOCKED, "field_locked", "the logstore field cannot change through an update")
+SLSH_ERR(LOGSTORE_INVALID, "invalid_logstore", "a logstore field has the wrong type or range")
 SLSH_ERR(DRIFT, "drift", "fields changed that were not meant to")
 SLSH_ERR(INTERRUPTED, "interrupted", "interrupted by the user")
 SLSH_ERR(LUA_ERROR, "lua_error", "a script raised an error (a bug or a failed assert)")
