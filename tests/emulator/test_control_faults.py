@@ -195,6 +195,17 @@ class FaultQueueTests(EmulatorCase):
         self.assertEqual(entry["status"], "dropped")
         self.assertOk(self.sls().get_logstore("plain"))
 
+    def test_drop_after_carries_the_request_out_then_drops(self):
+        self.control("POST", "faults", {"next": [{"drop": "after"}]})
+        c = self.sls()
+        with self.assertRaises((http.client.RemoteDisconnected,
+                                ConnectionError)):
+            c.request("DELETE", "/logstores/plain")
+        entry = self.control("GET", "log?n=1").json["entries"][0]
+        self.assertEqual(entry["status"], "dropped")
+        self.assertError(self.sls().get_logstore("plain"), 404,
+                         "LogStoreNotExist")
+
     def test_delay_then_answer(self):
         self.control("POST", "faults", {"next": [{"delay_ms": 300}]})
         start = time.monotonic()

@@ -194,6 +194,8 @@ class App:
         resp.headers.setdefault(
             "x-log-requestid" if service.name == "sls" else
             "x-acs-request-id", req.request_id)
+        if injection.drop_after:
+            return drop_response()
         return resp
 
     def _record(self, req, service, resp):

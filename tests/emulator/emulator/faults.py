@@ -10,12 +10,15 @@ _SETTINGS = ("fault_rate", "drop_rate", "latency_ms", "qps_limit")
 
 class Injection:
     """What to do to one request: wait `delay` seconds, then either drop the
-    connection, answer an error (status, code, retry_after), or go on."""
+    connection, answer an error (status, code, retry_after), or go on;
+    `drop_after` carries the request out and then drops the connection, the
+    lost answer that makes a retried create meet its own first attempt."""
 
     def __init__(self, delay=0.0, drop=False, status=None, code=None,
-                 message=None, retry_after=None):
+                 message=None, retry_after=None, drop_after=False):
         self.delay = delay
         self.drop = drop
+        self.drop_after = drop_after
         self.status = status
         self.code = code
         self.message = message
@@ -105,8 +108,9 @@ class Faults:
 
 
 def _check_entry(entry):
-    """Validates one queued fault: {"status","code",...}, {"drop":true} or
-    {"delay_ms":N}, each with an optional "match" on service/action."""
+    """Validates one queued fault: {"status","code",...}, {"drop":true},
+    {"drop":"after"} or {"delay_ms":N}, each with an optional "match" on
+    service/action."""
     if not isinstance(entry, dict):
         raise ValueError("each next entry must be an object")
     allowed = {"status", "code", "message", "retry_after", "drop",
@@ -116,6 +120,8 @@ def _check_entry(entry):
                          % ", ".join(sorted(set(entry) - allowed)))
     if not ({"status", "drop", "delay_ms"} & set(entry)):
         raise ValueError("a next entry needs status, drop or delay_ms")
+    if entry.get("drop") not in (None, True, False, "after"):
+        raise ValueError('drop must be true or "after"')
     if "status" in entry and not (isinstance(entry["status"], int)
                                   and 400 <= entry["status"] <= 599):
         raise ValueError("status must be an HTTP error status")
@@ -137,7 +143,8 @@ def _injection(entry):
     """Turns a queued entry into an Injection."""
     return Injection(
         delay=entry.get("delay_ms", 0) / 1000.0,
-        drop=bool(entry.get("drop")),
+        drop=entry.get("drop") is True,
+        drop_after=entry.get("drop") == "after",
         status=entry.get("status"),
         code=entry.get("code") or ("ServerBusy" if entry.get("status")
                                    else None),
