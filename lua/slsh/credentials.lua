@@ -38,6 +38,8 @@ M.fetchers = {}
 -- (the STS client brings AssumeRole).
 M.fetcher_modules = {
   ram_role_arn = "slsh.sts",
+  ecs_ram_role = "slsh.metadata",
+  credentials_uri = "slsh.metadata",
 }
 
 --- Seconds before expiry at which cached credentials are fetched again:

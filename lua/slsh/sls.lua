@@ -1,0 +1,392 @@
+--- slsh.sls: the Simple Log Service client (DESIGN §2.3).
+--
+--   local sls = slsh.sls.client{region = "cn-hangzhou"}
+--   for p in sls:projects() do print(p.projectName) end
+--   local ls = assert(sls:get_logstore("my-project", "my-logstore"))
+--   local r = assert(sls:set_encryption("my-project", "my-logstore",
+--     slsh.encrypt_conf.byok{cmk_key_id = "key-...", region_id = "cn-hangzhou",
+--                            arn = "acs:ram::123:role/slsh-byok-role"}))
+--   print(r.action, r.reason)
+--
+-- Writes are read-modify-write of the complete logstore (DESIGN §4): GET,
+-- merge, PUT with every field the service returned (read-only ones left
+-- out), GET again and compare. An illegal encryption change is refused
+-- before anything is sent.
+
+local transport = require "slsh.transport"
+local json = require "slsh.json"
+local sign = require "slsh.sign"
+local errors = require "slsh.err"
+local encconf = require "slsh.encrypt_conf"
+local common = require "slsh.client_common"
+
+local M = {}
+
+local Client = {}
+Client.__index = Client
+Client.__name = "slsh.sls.client"
+
+local API_VERSION = "0.6.0"
+local PAGE = 500 -- ListProject and ListLogStores allow at most 500
+
+-- Fields the service keeps whatever an update says, and so never count as
+-- drift after a write (lastModifyTime changes on every write).
+local VOLATILE = { lastModifyTime = true }
+
+local OPTIONS = {
+  region = "string", profile = "string", credentials = "any", endpoint = "string",
+  signature = "string", qps = "number", retries = "number", timeout = "number",
+  connect_to = "string", ca_file = "string", verbose = "number",
+  signature_method = "string", retry_time = "number",
+}
+
+--- sls.client{region=, profile=?, credentials=?, endpoint=?, signature="v1"|"v4",
+--             signature_method="hmac-sha1"|"hmac-sha256", qps=?, retries=?,
+--             timeout=?, connect_to=?, ca_file=?} -> client
+function M.client(opts)
+  opts = common.check_options("sls.client", opts, OPTIONS)
+  local region = common.region("sls.client", opts)
+  local signature = opts.signature or "v1"
+  if signature ~= "v1" and signature ~= "v4" then
+    error("sls.client: signature must be one of v1, v4, got '" .. signature .. "'", 2)
+  end
+  local method = opts.signature_method or "hmac-sha1"
+  if method ~= "hmac-sha1" and method ~= "hmac-sha256" then
+    error("sls.client: signature_method must be one of hmac-sha1, hmac-sha256, got '"
+          .. method .. "'", 2)
+  end
+  local endpoint = opts.endpoint or (region .. ".log.aliyuncs.com")
+  endpoint = endpoint:gsub("^https?://", ""):gsub("/+$", "")
+  local self = setmetatable({
+    region = region,
+    endpoint = endpoint,
+    signature = signature,
+    signature_method = method,
+  }, Client)
+  self.transport = transport.new {
+    service = "sls", credentials = common.provider(opts), connect_to = opts.connect_to,
+    ca_file = opts.ca_file, timeout = opts.timeout, qps = opts.qps,
+    retries = opts.retries, retry_time = opts.retry_time, verbose = opts.verbose,
+  }
+  return self
+end
+
+-- Headers and authorization of one attempt (signature V1 or V4).
+function Client:sign_request(req, cred, now)
+  local h = {}
+  for k, v in pairs(req.headers or {}) do h[k] = v end
+  h["x-log-apiversion"] = API_VERSION
+  h["x-log-bodyrawsize"] = tostring(req.body and #req.body or 0)
+  if req.body then h["Content-Type"] = h["Content-Type"] or "application/json" end
+  local token = cred:token()
+  if token then h["x-acs-security-token"] = token end
+  local t = {
+    method = req.method, path = req.path, query = req.query, headers = h,
+    body = req.body, access_key_id = cred.access_key_id,
+    access_key_secret = cred:secret(),
+  }
+  if self.signature == "v4" then
+    h["Host"] = req.host
+    h["x-log-date"] = sign.v4_date(now)
+    h["x-log-content-sha256"] = sign.sha256_hex(req.body or "")
+    t.region = self.region
+    h["Authorization"] = sign.sls_v4(t)
+  else
+    if req.body then h["Content-MD5"] = sign.md5_hex(req.body) end
+    h["Date"] = sign.http_date(now)
+    h["x-log-signaturemethod"] = self.signature_method
+    h["Authorization"] = sign.sls_v1(t)
+  end
+  return h
+end
+
+-- SLS errors: {"errorCode", "errorMessage"} and the x-log-requestid header.
+local function parse_error(res)
+  local doc = res.body and res.body ~= "" and json.decode(res.body)
+  local rid = res.headers["x-log-requestid"]
+  if type(doc) == "table" then
+    return doc.errorCode, doc.errorMessage, rid
+  end
+  return nil, string.format("HTTP status %d with a body that is not an SLS error",
+                            res.status), rid
+end
+
+--- client:request{method=, project=?, path=, query=?, headers=?, body=?,
+--                 action=?} -> {status=, headers=, body=, json=} | nil, err
+-- The raw form every other method uses; `body` may be a table (encoded as
+-- JSON, key order kept) or a string.
+function Client:request(req)
+  if type(req) ~= "table" then error("sls:request: expected a table", 2) end
+  if type(req.path) ~= "string" or req.path:sub(1, 1) ~= "/" then
+    error("sls:request: field 'path' must be a string starting with '/'", 2)
+  end
+  local body = req.body
+  if type(body) == "table" then body = json.encode(body) end
+  if body ~= nil and type(body) ~= "string" then
+    error("sls:request: field 'body' must be a table or a string", 2)
+  end
+  local host = self.endpoint
+  if req.project then
+    common.check_name("project", req.project)
+    host = req.project .. "." .. self.endpoint
+  end
+  local res, err = self.transport:send {
+    action = req.action or (req.method or "GET") .. " " .. req.path,
+    method = req.method or "GET", host = host, path = req.path, query = req.query,
+    headers = req.headers, body = body,
+    sign = function(r, cred, now) return self:sign_request(r, cred, now) end,
+    parse_error = parse_error,
+  }
+  if not res then return nil, err end
+  res.request_id = res.headers["x-log-requestid"]
+  if res.body ~= "" and (res.headers["content-type"] or ""):find("json") then
+    local doc, jerr = json.decode(res.body)
+    if doc == nil then
+      return nil, errors.new { code = "bad_response", service = "sls",
+                               action = req.action, status = res.status,
+                               request_id = res.request_id,
+                               message = "the answer is not valid JSON: " .. jerr.message }
+    end
+    res.json = doc
+  end
+  return res
+end
+
+-- The JSON answer of a GET, or nil, err.
+function Client:get_json(action, project, path, query)
+  local res, err = self:request { action = action, project = project, path = path,
+                                  query = query }
+  if not res then return nil, err end
+  if res.json == nil then
+    return nil, errors.new { code = "bad_response", service = "sls", action = action,
+                             status = res.status, request_id = res.request_id,
+                             message = "the answer has no JSON body" }
+  end
+  return res.json
+end
+
+--- client:list_projects{offset=, size=, name=} -> {count=, total=, projects=}
+function Client:list_projects(q)
+  q = q or {}
+  return self:get_json("ListProject", nil, "/", {
+    offset = q.offset or 0, size = q.size or 100, projectName = q.name,
+  })
+end
+
+-- An iterator over pages of a list call: fetch(offset) -> items, total.
+-- A failure part-way raises the error object: a loop that simply ended
+-- would look like a complete list.
+local function pager(fetch)
+  local offset, buf, i, total = 0, {}, 0, nil
+  return function()
+    i = i + 1
+    if buf[i] ~= nil then return buf[i] end
+    if total and offset >= total then return nil end
+    local items, t = fetch(offset)
+    if items == nil then errors.raise(t) end
+    total = t
+    if #items == 0 then return nil end
+    offset = offset + #items
+    buf, i = items, 1
+    return buf[1]
+  end
+end
+
+--- client:projects{name=?, page_size=?} -> iterator over project tables
+-- (pages itself, 500 at a time by default; raises the error object if a
+-- page cannot be read).
+function Client:projects(q)
+  q = q or {}
+  return pager(function(offset)
+    local r, err = self:list_projects { offset = offset, size = q.page_size or PAGE,
+                                        name = q.name }
+    if not r then return nil, err end
+    return r.projects or {}, r.total or 0
+  end)
+end
+
+--- client:get_project(p) -> project table | nil, err
+function Client:get_project(project)
+  common.check_name("project", project)
+  return self:get_json("GetProject", project, "/")
+end
+
+--- client:list_logstores(p, {offset=, size=, name=}) -> {count=, total=, logstores=}
+function Client:list_logstores(project, q)
+  common.check_name("project", project)
+  q = q or {}
+  return self:get_json("ListLogStores", project, "/logstores", {
+    offset = q.offset or 0, size = q.size or 200, logstoreName = q.name,
+  })
+end
+
+--- client:logstores(p, {name=?, page_size=?}) -> iterator over logstore names
+function Client:logstores(project, q)
+  q = q or {}
+  return pager(function(offset)
+    local r, err = self:list_logstores(project, { offset = offset,
+                                                  size = q.page_size or PAGE,
+                                                  name = q.name })
+    if not r then return nil, err end
+    return r.logstores or {}, r.total or 0
+  end)
+end
+
+--- client:get_logstore(p, ls) -> logstore table (every field, order kept) | nil, err
+function Client:get_logstore(project, logstore)
+  common.check_name("logstore", logstore)
+  return self:get_json("GetLogStore", project, "/logstores/" .. logstore)
+end
+
+--- client:create_logstore(p, body) -> true | nil, err
+-- A create is not idempotent: when an attempt was retried and the service
+-- then says LogStoreAlreadyExist, the logstore is read back and compared
+-- with `body` instead of reporting a failure that may have been our own
+-- first attempt succeeding.
+function Client:create_logstore(project, body)
+  if type(body) ~= "table" then error("sls:create_logstore: body must be a table", 2) end
+  local name = body.logstoreName
+  common.check_name("logstore", name)
+  if body.encrypt_conf ~= nil then
+    local ok, err = encconf.validate(body.encrypt_conf)
+    if not ok then return nil, err end
+  end
+  local res, err = self:request { action = "CreateLogStore", method = "POST",
+                                  project = project, path = "/logstores", body = body }
+  if res then return true end
+  if err.code == "LogStoreAlreadyExist" and (err.attempts or 1) > 1 then
+    local cur = self:get_logstore(project, name)
+    if cur and cur.ttl == body.ttl and cur.shardCount == body.shardCount then
+      return true
+    end
+  end
+  return nil, err
+end
+
+--- client:delete_logstore(p, ls) -> true | nil, err
+function Client:delete_logstore(project, logstore)
+  common.check_name("logstore", logstore)
+  local res, err = self:request { action = "DeleteLogStore", method = "DELETE",
+                                  project = project, path = "/logstores/" .. logstore }
+  if not res then return nil, err end
+  return true
+end
+
+-- Changes between `before` and `after` outside the keys meant to change.
+local function drift_of(before, after, intended)
+  local drift = {}
+  for _, d in ipairs(json.diff(before, after)) do
+    local top = d.path:match("^[^.%[]+")
+    if not intended[top] and not VOLATILE[top] then drift[#drift + 1] = d end
+  end
+  return drift
+end
+
+-- PUT the complete body, read back, and compare.
+function Client:put_and_verify(project, logstore, before, body, intended)
+  local res, err = self:request { action = "UpdateLogStore", method = "PUT",
+                                  project = project, path = "/logstores/" .. logstore,
+                                  body = body }
+  if not res then return nil, err end
+  local after, gerr = self:get_logstore(project, logstore)
+  if not after then return nil, gerr end
+  return after, drift_of(before, after, intended)
+end
+
+--- client:update_logstore(p, ls, changes, {allow_shorter_retention=?, dry_run=?})
+--   -> {config=, diff=, drift=} | nil, err
+-- GET, merge `changes` into the complete logstore (encrypt_conf kept and
+-- transition-checked; ttl, hot_ttl, infrequentAccessTTL never lowered
+-- unless allowed), PUT, GET, compare. `drift` lists fields other than the
+-- changed ones that the service altered.
+function Client:update_logstore(project, logstore, changes, opts)
+  if type(changes) ~= "table" then error("sls:update_logstore: changes must be a table", 2) end
+  opts = opts or {}
+  local before, err = self:get_logstore(project, logstore)
+  if not before then return nil, err end
+  local body, merr = encconf.merge_changes(before, changes, {
+    allow_shorter_retention = opts.allow_shorter_retention })
+  if not body then return nil, merr end
+  local intended = {}
+  for k in pairs(changes) do intended[k] = true end
+  if opts.dry_run then
+    return { config = before, body = body, diff = json.diff(before, body), drift = {},
+             dry_run = true }
+  end
+  local after, drift = self:put_and_verify(project, logstore, before, body, intended)
+  if not after then return nil, drift end
+  return { config = after, diff = json.diff(before, after), drift = drift }
+end
+
+-- The action a transition kind means for the caller.
+local function action_of(kind, conf)
+  if kind == "create" then return "encrypted" end
+  if kind == "noop" then return "unchanged" end
+  return conf.enable and "enabled" or "disabled"
+end
+
+--- client:set_encryption(p, ls, conf, {dry_run=?, via="update"|"encryption_api"})
+--   -> {action=, reason=, before=, after=, drift=} | nil, err
+-- action: encrypted, enabled, disabled, unchanged or refused. A refused
+-- change is not an error of the call: nothing is sent and `reason` says
+-- why (with `code`, e.g. mechanism_locked).
+function Client:set_encryption(project, logstore, conf, opts)
+  opts = opts or {}
+  local via = opts.via or "update"
+  if via ~= "update" and via ~= "encryption_api" then
+    error("sls:set_encryption: via must be one of update, encryption_api, got '"
+          .. tostring(via) .. "'", 2)
+  end
+  local ok, verr = encconf.validate(conf)
+  if not ok then return nil, verr end
+  local before, err = self:get_logstore(project, logstore)
+  if not before then return nil, err end
+  local current = before.encrypt_conf
+  local kind, terr = encconf.check_transition(current, conf)
+  if not kind then
+    return { action = "refused", reason = terr.message, code = terr.code,
+             before = current }
+  end
+  local action = action_of(kind, conf)
+  local result = { action = action, before = current, after = conf }
+  if kind == "create" then
+    result.reason = "first encryption config (permanent: only enable can change later)"
+  elseif kind == "toggle" then
+    result.reason = "only enable changes"
+  else
+    result.reason = "already as wanted"
+  end
+  if kind == "noop" or opts.dry_run then
+    result.dry_run = opts.dry_run or nil
+    return result
+  end
+  local after, drift
+  if via == "encryption_api" then
+    local res, perr = self:request { action = "UpdateLogStoreEncryption", method = "PUT",
+                                     project = project,
+                                     path = "/logstores/" .. logstore .. "/encryption",
+                                     body = encconf.to_api(conf) }
+    if not res then return nil, perr end
+    after, err = self:get_logstore(project, logstore)
+    if not after then return nil, err end
+    drift = drift_of(before, after, { encrypt_conf = true })
+  else
+    local body, merr = encconf.merge(before, conf)
+    if not body then return nil, merr end
+    after, drift = self:put_and_verify(project, logstore, before, body,
+                                       { encrypt_conf = true })
+    if not after then return nil, drift end
+  end
+  result.after = after.encrypt_conf
+  result.drift = drift
+  local got = encconf.check_transition(after.encrypt_conf, conf)
+  if got ~= "noop" then
+    return nil, errors.new {
+      code = "drift", service = "sls", action = "UpdateLogStore",
+      message = "the logstore's encrypt_conf after the update is not the one sent",
+    }
+  end
+  return result
+end
+
+return M

@@ -1,0 +1,308 @@
+--- slsh.transport: the one request pipeline under every client (SLS,
+-- RAM, KMS, STS): credentials, signing (fresh on every attempt), the HTTP
+-- engine, retries with capped exponential backoff and full jitter,
+-- token-bucket rate limits that slow down when throttled, clock-skew
+-- correction, error objects, and the -v trace with secrets redacted.
+--
+-- A client describes a request as a table and gives a `sign` function;
+-- this module does the rest:
+--
+--   local t = transport.new{service = "sls", credentials = provider, ...}
+--   local res, err = t:send{
+--     action = "GetLogStore", method = "GET", host = "...", path = "/...",
+--     query = {k = v}, headers = {}, body = nil,
+--     sign = function(req, cred, now) ... return headers end,
+--     parse_error = function(res) return code, message, request_id end,
+--   }
+
+local http = require "slsh.http"
+local task = require "slsh.task"
+local host = require "slsh.host.core"
+local errors = require "slsh.err"
+local sign = require "slsh.sign"
+
+local M = {}
+
+-- Codes worth another attempt (DESIGN §4, spec sls-api §8.1 and
+-- openapi-rpc-credentials §5.3). Other 4xx never are.
+local RETRYABLE = {
+  InternalServerError = true, ServerBusy = true, RequestTimeout = true,
+  MetaOperationQpsLimitExceeded = true, ServiceUnavailable = true,
+  InternalError = true, InternalFailure = true, UnknownError = true,
+  SerivceUnavailableTemporary = true, ["Rejected.Throttling"] = true,
+  network = true, timeout = true,
+}
+
+-- Throttling answers also slow the bucket of that service and endpoint.
+local function is_throttle(code)
+  return code == "MetaOperationQpsLimitExceeded" or code:find("^Throttling") ~= nil
+      or code == "Rejected.Throttling"
+end
+
+local function is_retryable(code, status)
+  if RETRYABLE[code] or is_throttle(code) then return true end
+  return status ~= nil and status >= 500 and status <= 599
+end
+
+local SKEW_CODES = {
+  RequestTimeExpired = true, ["InvalidTimeStamp.Expired"] = true,
+  RequestTimeTooSkewed = true,
+}
+
+-- Process-wide state: clock offset (server minus local), buckets, shared
+-- HTTP clients (one per connect-to/CA/timeout, so connections are reused
+-- by every client of the script).
+local clock = { offset = 0, warned = false }
+local buckets = {}
+local clients = {}
+
+--- transport.clock_offset() -> seconds added to the local clock.
+function M.clock_offset() return clock.offset end
+
+--- transport.now() -> the corrected epoch time used for signing.
+function M.now()
+  return math.floor(host.time() + clock.offset)
+end
+
+-- A token bucket: `rate` tokens a second, burst of max(1, rate). A
+-- throttling answer halves the rate (not below 1/8 of the configured
+-- rate); each success creeps it back up.
+local Bucket = {}
+Bucket.__index = Bucket
+
+local function bucket_for(service, endpoint, qps)
+  local key = service .. " " .. endpoint
+  local b = buckets[key]
+  if not b then
+    b = setmetatable({ base = qps, rate = qps, tokens = math.max(1, qps),
+                       stamp = host.monotime() }, Bucket)
+    buckets[key] = b
+  elseif qps ~= b.base then
+    b.base, b.rate = qps, math.min(b.rate, qps)
+  end
+  return b
+end
+
+function Bucket:take()
+  while true do
+    local now = host.monotime()
+    self.tokens = math.min(math.max(1, self.rate), self.tokens + (now - self.stamp) * self.rate)
+    self.stamp = now
+    if self.tokens >= 1 then
+      self.tokens = self.tokens - 1
+      return
+    end
+    task.sleep((1 - self.tokens) / self.rate)
+  end
+end
+
+function Bucket:slow()
+  self.rate = math.max(self.base / 8, self.rate / 2)
+end
+
+function Bucket:ok()
+  if self.rate < self.base then
+    self.rate = math.min(self.base, self.rate + self.base / 50)
+  end
+end
+
+-- RFC 1123 date of a response -> epoch, or nil.
+local MONTHS = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6,
+                 Jul = 7, Aug = 8, Sep = 9, Oct = 10, Nov = 11, Dec = 12 }
+local function parse_http_date(s)
+  if type(s) ~= "string" then return nil end
+  local d, mon, y, hh, mm, ss = s:match("%a+, (%d+) (%a+) (%d+) (%d+):(%d+):(%d+) GMT")
+  if not d or not MONTHS[mon] then return nil end
+  -- days from civil (Howard Hinnant), so no dependence on the local zone
+  y, mon, d = tonumber(y), MONTHS[mon], tonumber(d)
+  if mon <= 2 then y = y - 1 end
+  local era = y // 400
+  local yoe = y - era * 400
+  local mp = (mon + 9) % 12
+  local doy = (153 * mp + 2) // 5 + d - 1
+  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+  local days = era * 146097 + doe - 719468
+  return days * 86400 + tonumber(hh) * 3600 + tonumber(mm) * 60 + tonumber(ss)
+end
+M.parse_http_date = parse_http_date
+
+-- Largest correction we accept from a server's Date header: a server that
+-- claims a time days away is broken, not our clock (a 1970 Date broke the
+-- OSS Android SDK's correction, landscape.md pain 13).
+local MAX_SKEW = 24 * 3600
+
+-- Take the offset from a skew answer; true when it was sane and adopted.
+local function correct_clock(res, trace)
+  local server = parse_http_date(res and res.headers and res.headers["date"])
+  if not server then return false end
+  local offset = server - host.time()
+  if math.abs(offset) > MAX_SKEW then
+    trace(string.format("server Date %s is %d s away: not adopted",
+                        res.headers["date"], math.floor(offset)))
+    return false
+  end
+  clock.offset = offset
+  if not clock.warned then
+    clock.warned = true
+    io.stderr:write(string.format(
+      "slsh: warning: the local clock is %d s %s the service's; signing with "
+      .. "the service's time from now on\n", math.floor(math.abs(offset) + 0.5),
+      offset > 0 and "behind" or "ahead of"))
+  end
+  return true
+end
+
+-- Strings that must never be printed: the secret and token of `cred`.
+local function scrubber(cred)
+  local secrets = {}
+  if cred then
+    local s, t = cred:secret(), cred:token()
+    if s and #s >= 4 then secrets[#secrets + 1] = s end
+    if t and #t >= 4 then secrets[#secrets + 1] = t end
+  end
+  return function(text)
+    if type(text) ~= "string" then return text end
+    for _, s in ipairs(secrets) do
+      local i = text:find(s, 1, true)
+      while i do
+        text = text:sub(1, i - 1) .. "***" .. text:sub(i + #s)
+        i = text:find(s, 1, true)
+      end
+    end
+    return text
+  end
+end
+
+-- The SignatureDoesNotMatch message echoes every parameter of the request
+-- (tokens included): keep only its first sentence.
+local function safe_message(code, message)
+  if type(message) ~= "string" then return message end
+  if code == "SignatureDoesNotMatch" or code == "SignatureNotMatch" then
+    message = message:gsub("%s*[Ss]erver string to sign is:.*$", "")
+  end
+  return message
+end
+
+--- transport.new(opts) -> transport
+-- opts: service ("sls", "ram", "kms", "sts"), credentials (a provider
+-- with :get()), connect_to, ca_file, timeout (s), qps (default 50),
+-- retries (extra attempts, default 4), retry_time (total seconds, default
+-- 60), verbose (0, 1, 2), max_body.
+function M.new(opts)
+  local config = (rawget(_G, "slsh") and slsh.config) or {}
+  local connect_to = opts.connect_to or config.connect_to
+  local timeout = opts.timeout or 30
+  local key = table.concat({ tostring(connect_to), tostring(opts.ca_file),
+                             tostring(timeout), tostring(opts.max_body) }, "|")
+  local client = clients[key]
+  if not client then
+    client = http.client { connect_to = connect_to, ca_file = opts.ca_file,
+                           timeout = timeout, max_body = opts.max_body }
+    clients[key] = client
+  end
+  return setmetatable({
+    service = opts.service,
+    credentials = opts.credentials,
+    http = client,
+    qps = opts.qps or 50,
+    retries = opts.retries or 4,
+    retry_time = opts.retry_time or 60,
+    base_delay = opts.base_delay or 0.2,
+    max_delay = opts.max_delay or 20,
+    verbose = opts.verbose or config.verbose or 0,
+  }, { __index = M })
+end
+
+function M:trace(level, msg)
+  if self.verbose >= level then
+    io.stderr:write("slsh: ", msg, "\n")
+  end
+end
+
+-- Seconds a throttled or failed answer asks us to wait, or nil.
+local function retry_after(res)
+  local h = res and res.headers
+  if not h then return nil end
+  local ms = tonumber(h["x-acs-retry-after"])
+  if ms and ms > 0 then return ms / 1000 end
+  local s = tonumber(h["retry-after"])
+  if s and s >= 0 then return s end
+  return nil
+end
+
+-- Build the error object for an answer with status >= 400.
+local function answer_error(self, req, res, scrub)
+  local code, message, request_id = req.parse_error(res)
+  code = code or ("HTTP" .. res.status)
+  message = scrub(safe_message(code, message or ("HTTP status " .. res.status)))
+  return errors.new {
+    code = code, message = message, status = res.status, request_id = request_id,
+    service = self.service, action = req.action,
+    retryable = is_retryable(code, res.status),
+  }
+end
+
+--- transport:send(req) -> response | nil, err
+-- req: action, method, host, path, query (decoded values), headers, body,
+-- sign(req, cred, now) -> headers table (with the authorization) and,
+-- when the body depends on the attempt (RPC forms), the body; parse_error(res) ->
+-- code, message, request_id, idempotent (default true).
+function M:send(req)
+  local bucket = bucket_for(self.service, req.host, self.qps)
+  local started = host.monotime()
+  local skew_retried = false
+  local attempt = 0
+  local url = "https://" .. req.host .. req.path
+  -- RFC 3986-encoded and sorted: the same text every signer canonicalises.
+  local qs = req.query and sign.rpc_query(req.query)
+  if qs and qs ~= "" then url = url .. "?" .. qs end
+  while true do
+    attempt = attempt + 1
+    bucket:take()
+    local cred, cerr = self.credentials:get()
+    if not cred then return nil, cerr end
+    local scrub = scrubber(cred)
+    local headers, body = req.sign(req, cred, M.now())
+    local res, err = self.http:request { method = req.method, url = url,
+                                         headers = headers, body = body or req.body }
+    local code, status
+    if res then
+      status = res.status
+      if status < 400 then
+        bucket:ok()
+        self:trace(1, string.format("%s %s %s%s -> %d (request %s) attempt %d %.3fs",
+                   self.service, req.action or "", req.method, req.host .. req.path,
+                   status, tostring(res.request_id or res.headers["x-log-requestid"]
+                                    or "-"), attempt, res.time or 0))
+        return res
+      end
+      err = answer_error(self, req, res, scrub)
+      code = err.code
+    else
+      code = err.code
+      err.service, err.action = self.service, req.action
+      err.message = scrub(err.message)
+    end
+    self:trace(1, string.format("%s %s %s %s -> %s%s (request %s) attempt %d", self.service,
+               req.action or "", req.method, req.host .. req.path, tostring(status or "-"),
+               " " .. code, tostring(err.request_id or "-"), attempt))
+    if SKEW_CODES[code] and not skew_retried and correct_clock(res, function(m)
+          self:trace(1, m) end) then
+      skew_retried = true
+    elseif is_retryable(code, status) and attempt <= self.retries
+           and host.monotime() - started < self.retry_time then
+      if code and is_throttle(code) then bucket:slow() end
+      local cap = math.min(self.max_delay, self.base_delay * 2 ^ (attempt - 1))
+      local delay = math.random() * cap
+      local asked = retry_after(res)
+      if asked then delay = math.max(delay, math.min(asked, self.max_delay)) end
+      self:trace(1, string.format("retrying %s in %.2fs", req.action or req.path, delay))
+      task.sleep(delay)
+    else
+      err.attempts = attempt
+      return nil, err
+    end
+  end
+end
+
+return M

@@ -1,0 +1,206 @@
+-- slsh.sls against the emulator over real HTTP: listing, paging, reading,
+-- writes that lose nothing, encryption transitions, errors.
+local cloud = require "cloud"
+local json = slsh.json
+
+local P = cloud.PROJECT
+
+-- Every field of `a` and `b` except those named in `except`.
+local function same_but(a, b, except)
+  local x, y = json.copy(a), json.copy(b)
+  for _, k in ipairs(except) do
+    x[k], y[k] = nil, nil
+  end
+  return json.equal(x, y), json.diff(x, y)
+end
+
+describe("slsh.sls", function()
+  local c, sls
+
+  before_each(function()
+    c = cloud.start()
+    sls = c:sls()
+  end)
+
+  after_each(function() c:stop() end)
+
+  it("lists projects of the endpoint's region and pages by itself", function()
+    local r = assert(sls:list_projects {})
+    assert.equal(1, r.total)
+    assert.equal(P, r.projects[1].projectName)
+    local names = {}
+    for name in sls:logstores(P, { page_size = 2 }) do names[#names + 1] = name end
+    table.sort(names)
+    assert.same({ "byok-disabled-key", "byok-off", "byok-on", "old-shape", "plain",
+                  "service-key", "service-key-off" }, names)
+    assert.equal(4, c:count("ListLogStores"))
+  end)
+
+  it("reads a logstore with every field, in the service's order", function()
+    local ls = assert(sls:get_logstore(P, "plain"))
+    local keys = json.keys(ls)
+    assert.equal("logstoreName", keys[1])
+    assert.equal("x_future_field", keys[#keys])
+    assert.equal(9007199254740993, ls.x_future_field.big)
+    assert.is_true(json.is_array(ls.x_future_field.nested[6]))
+    assert.equal(json.null, ls.x_future_field.nested[4])
+  end)
+
+  it("returns error objects with the service's code and request id", function()
+    local ls, err = sls:get_logstore(P, "nope")
+    assert.is_nil(ls)
+    assert.equal("LogStoreNotExist", err.code)
+    assert.equal(404, err.status)
+    assert.equal("sls", err.service)
+    assert.equal("GetLogStore", err.action)
+    assert.truthy(err.request_id and #err.request_id > 0)
+    assert.is_false(err.retryable)
+    assert.matches("^LogStoreNotExist: .*%(sls; GetLogStore; HTTP 404; request %x+%)$",
+                   tostring(err))
+  end)
+
+  it("encrypts with BYOK keeping every other field, via UpdateLogStore", function()
+    local before = c:stored(P, "plain")
+    local r = assert(sls:set_encryption(P, "plain", cloud.byok()))
+    assert.equal("encrypted", r.action)
+    assert.same({}, r.drift)
+    local after = c:stored(P, "plain")
+    local same, diff = same_but(before, after, { "encrypt_conf", "lastModifyTime" })
+    assert.is_true(same, slsh.pretty.format(diff))
+    assert.is_true(json.equal(json.decode(json.encode(cloud.byok())), after.encrypt_conf))
+  end)
+
+  it("sends the complete logstore and leaves out read-only fields", function()
+    assert(sls:set_encryption(P, "plain", cloud.byok()))
+    local put
+    for _, e in ipairs(c:log().entries) do
+      if e.action == "UpdateLogStore" then put = e end
+    end
+    assert.truthy(put, "no UpdateLogStore was sent")
+    for _, k in ipairs { "ttl", "shardCount", "hot_ttl", "infrequentAccessTTL", "mode",
+                         "enable_tracking", "autoSplit", "maxSplitShard", "appendMeta",
+                         "shardingPolicy", "x_future_field", "encrypt_conf" } do
+      assert.is_not_nil(put.body[k], k)
+    end
+    assert.is_nil(put.body.createTime)
+    assert.is_nil(put.body.lastModifyTime)
+    assert.is_nil(put.body.productType)
+    assert.is_nil(put.body.resourceQuota.storage.used)
+  end)
+
+  it("encrypts through the encryption API too", function()
+    local before = c:stored(P, "plain")
+    local r = assert(sls:set_encryption(P, "plain", cloud.byok(), { via = "encryption_api" }))
+    assert.equal("encrypted", r.action)
+    local after = c:stored(P, "plain")
+    assert.is_true((same_but(before, after, { "encrypt_conf", "lastModifyTime" })))
+  end)
+
+  it("toggles enable on a BYOK logstore and on a service-key logstore", function()
+    local cur = assert(sls:get_logstore(P, "byok-off")).encrypt_conf
+    local r = assert(sls:set_encryption(P, "byok-off", slsh.encrypt_conf.with_enable(cur, true)))
+    assert.equal("enabled", r.action)
+    cur = assert(sls:get_logstore(P, "service-key")).encrypt_conf
+    r = assert(sls:set_encryption(P, "service-key", slsh.encrypt_conf.with_enable(cur, false)))
+    assert.equal("disabled", r.action)
+    assert.is_false(c:stored(P, "service-key").encrypt_conf.enable)
+  end)
+
+  it("reports an unchanged logstore without writing", function()
+    c:reset_stats()
+    local r = assert(sls:set_encryption(P, "byok-on", cloud.byok()))
+    assert.equal("unchanged", r.action)
+    assert.equal(0, c:count("UpdateLogStore"))
+  end)
+
+  for _, case in ipairs {
+    { "service-key", cloud.byok(), "mechanism_locked" },
+    { "byok-on", cloud.byok(cloud.KEY_B), "cmk_locked" },
+    { "byok-on", { enable = true, encrypt_type = "sm4",
+                   user_cmk_info = cloud.byok().user_cmk_info }, "encrypt_type_locked" },
+    { "byok-on", { enable = true, encrypt_type = "default" }, "mechanism_locked" },
+    { "service-key-off", { enable = true, encrypt_type = "default" }, "encrypt_type_locked" },
+  } do
+    it("refuses " .. case[3] .. " on " .. case[1] .. " before sending anything", function()
+      local before = c:stored(P, case[1])
+      c:reset_stats()
+      local r = assert(sls:set_encryption(P, case[1], case[2]))
+      assert.equal("refused", r.action)
+      assert.equal(case[3], r.code)
+      assert.matches("permanent", r.reason)
+      assert.equal(0, c:count("UpdateLogStore"))
+      assert.is_true(json.equal(before, c:stored(P, case[1])))
+    end)
+  end
+
+  it("plans without writing on dry_run", function()
+    c:reset_stats()
+    local r = assert(sls:set_encryption(P, "plain", cloud.byok(), { dry_run = true }))
+    assert.equal("encrypted", r.action)
+    assert.is_true(r.dry_run)
+    assert.equal(0, c:count("UpdateLogStore"))
+  end)
+
+  it("refuses an invalid conf with the field and the valid values", function()
+    local r, err = sls:set_encryption(P, "plain", { enable = true, encrypt_type = "rot13" })
+    assert.is_nil(r)
+    assert.equal("encrypt_conf.encrypt_type", err.field)
+    assert.matches("aes_gcm", err.message)
+  end)
+
+  it("updates a field and keeps the rest, encrypt_conf included", function()
+    local before = c:stored(P, "byok-on")
+    local r = assert(sls:update_logstore(P, "byok-on", { ttl = 120 }))
+    assert.equal(120, r.config.ttl)
+    assert.same({}, r.drift)
+    local after = c:stored(P, "byok-on")
+    assert.is_true((same_but(before, after, { "ttl", "lastModifyTime" })))
+  end)
+
+  it("refuses to shorten retention unless told to", function()
+    local r, err = sls:update_logstore(P, "plain", { ttl = 30 })
+    assert.is_nil(r)
+    assert.equal("retention_shortened", err.code)
+    assert.equal("ttl", err.field)
+    assert.equal(90, c:stored(P, "plain").ttl)
+    r = assert(sls:update_logstore(P, "plain", { ttl = 45 }, { allow_shorter_retention = true }))
+    assert.equal(45, r.config.ttl)
+  end)
+
+  it("creates and deletes a logstore", function()
+    assert(sls:create_logstore(P, { logstoreName = "fresh", ttl = 7, shardCount = 1,
+                                    encrypt_conf = cloud.byok() }))
+    local ls = assert(sls:get_logstore(P, "fresh"))
+    assert.equal(cloud.KEY, ls.encrypt_conf.user_cmk_info.cmk_key_id)
+    assert(sls:delete_logstore(P, "fresh"))
+    local _, err = sls:get_logstore(P, "fresh")
+    assert.equal("LogStoreNotExist", err.code)
+  end)
+
+  it("treats LogStoreAlreadyExist after a lost answer as its own success", function()
+    local s = c:sls { retries = 2 }
+    c:faults { next = { { drop = "after", match = { action = "CreateLogStore" } } } }
+    assert(s:create_logstore(P, { logstoreName = "retried", ttl = 7, shardCount = 1 }))
+    assert.equal(7, c:stored(P, "retried").ttl)
+  end)
+
+  it("reports LogStoreAlreadyExist when nothing was retried", function()
+    local ok, err = sls:create_logstore(P, { logstoreName = "plain", ttl = 7, shardCount = 1 })
+    assert.is_nil(ok)
+    assert.equal("LogStoreAlreadyExist", err.code)
+  end)
+
+  it("signs with V4 and with hmac-sha256 as well", function()
+    assert(c:sls { signature = "v4" }:get_logstore(P, "plain"))
+    assert(c:sls { signature_method = "hmac-sha256" }:get_logstore(P, "plain"))
+    assert(c:sls { credentials = c.sts_creds }:get_logstore(P, "plain"))
+  end)
+
+  it("raises on misuse, naming the option", function()
+    assert.has_error(function() slsh.sls.client { region = "cn-hangzhou", signatur = "v4" } end,
+      "sls.client: unknown option 'signatur' (valid: ca_file, connect_to, credentials, "
+      .. "endpoint, profile, qps, region, retries, retry_time, signature, signature_method, "
+      .. "timeout, verbose)")
+    assert.has_error(function() sls:get_logstore(P, "Bad Name") end)
+  end)
+end)
