@@ -17,7 +17,33 @@ openssl version
 
 echo
 echo "== signing ($build/bench_sign)"
-"$build/bench_sign" 0.5
+"$build/bench_sign" 0.5 | tee /tmp/slsh-bench-sign.$$
+
+# The official Node.js SDKs' signers on the same requests, in the same run
+# (needs tests/peer/node_modules: ./setup.sh installs it).
+here=$(dirname "$0")
+if command -v node >/dev/null 2>&1 && [ -d "$here/../peer/node_modules" ]; then
+  echo
+  echo "== the official SDKs' signers (tests/bench/sdk_sign_bench.js)"
+  node "$here/sdk_sign_bench.js" 0.5 | tee /tmp/slsh-bench-sdk.$$
+  echo
+  echo "== slsh against the ideal and against the SDK"
+  awk -F'  +' '
+    FNR == 1 { file++ }
+    file == 1 && FNR > 1 { slsh[$1] = $2; ideal[$1] = $3; order[++n] = $1 }
+    file == 2 && FNR > 2 { sdk[$1] = $2 }
+    END {
+      printf "%-32s %10s %10s %10s %11s %9s\n", "signer (request)", "slsh/s",
+             "ideal/s", "SDK/s", "slsh/ideal", "slsh/SDK"
+      for (i = 1; i <= n; i++) {
+        k = order[i]
+        printf "%-32s %10d %10d %10d %11.2f %9.2f\n", k, slsh[k], ideal[k], sdk[k],
+               slsh[k] / ideal[k], sdk[k] ? slsh[k] / sdk[k] : 0
+      }
+    }' /tmp/slsh-bench-sign.$$ /tmp/slsh-bench-sdk.$$
+  rm -f /tmp/slsh-bench-sdk.$$
+fi
+rm -f /tmp/slsh-bench-sign.$$
 
 # Wall time of `runs` runs of a command, in ms per run.
 per_run() {
