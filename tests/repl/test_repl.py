@@ -42,7 +42,7 @@ class ReplTest(unittest.TestCase):
         return tmux("capture-pane", "-p", "-t", self.session,
                     check=False).stdout
 
-    def wait_for(self, text, timeout=10.0):
+    def wait_for(self, text, timeout=30.0):
         deadline = time.time() + timeout
         while time.time() < deadline:
             shown = self.screen()
@@ -113,7 +113,7 @@ class ReplTest(unittest.TestCase):
         self.line("x_marks_the_spot = 1")
         self.type("C-d")
         history = os.path.join(self.home, ".slsh_history")
-        deadline = time.time() + 5
+        deadline = time.time() + 30
         while time.time() < deadline and not os.path.exists(history):
             time.sleep(0.05)
         with open(history, encoding="utf-8", errors="replace") as f:
