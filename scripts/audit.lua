@@ -52,6 +52,11 @@ local REPORT_COLUMNS = { "region", "project", "logstore", "mechanism", "enabled"
                          "encrypt_type", "key", "key_region", "key_state", "role",
                          "role_arn", "findings", "severity", "details" }
 
+-- "1 logstore", "2 logstores".
+local function n_of(n, word)
+  return n .. " " .. word .. (n == 1 and "" or "s")
+end
+
 local function kinds_text()
   local names = {}
   for k in pairs(KINDS) do names[#names + 1] = k end
@@ -258,8 +263,8 @@ local parts = {}
 for _, s in ipairs { "critical", "warning", "info", "ok", "failed" } do
   if by_severity[s] then parts[#parts + 1] = s .. " " .. by_severity[s] end
 end
-io.write(string.format("audit: %d logstores in %d projects, %d regions: %s\n", #rows,
-                       count(projects), count(regions),
+io.write(string.format("audit: %s in %s, %s: %s\n", n_of(#rows, "logstore"),
+                       n_of(count(projects), "project"), n_of(count(regions), "region"),
                        #parts > 0 and table.concat(parts, ", ") or "nothing selected"))
 
 local kinds = {}
@@ -300,8 +305,8 @@ if not opts.quiet and #key_order > 0 then
     else
       state = "unknown: " .. tostring(err)
     end
-    io.write(string.format("  %-14s %-28s used by %-4d %s\n", region, id,
-                           used[k] or 0, state))
+    io.write(string.format("  %-14s %-28s used by %-14s %s\n", region, id,
+                           n_of(used[k] or 0, "logstore"), state))
   end
 end
 
@@ -333,7 +338,7 @@ if opts.report then
 end
 
 if worst >= RANK.failed then
-  io.write("incomplete: ", by_severity.failed, " logstores could not be checked\n")
+  io.write("incomplete: ", n_of(by_severity.failed, "logstore"), " could not be checked\n")
   status = 3
 elseif worst >= FAIL_AT[opts.fail_on] then
   io.write("exit status 3: findings at or above --fail-on ", opts.fail_on, "\n")

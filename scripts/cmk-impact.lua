@@ -88,6 +88,11 @@ for _, given in ipairs(opts.key) do
   end
 end
 
+-- "1 logstore", "2 logstores".
+local function n_of(n, word)
+  return n .. " " .. word .. (n == 1 and "" or "s")
+end
+
 local function depends_on(t, c)
   if c.mechanism ~= "byok" or not c.cmk_key_id then return nil end
   return by_id[c.cmk_key_id:lower()]
@@ -140,19 +145,18 @@ local function verdict(s)
   end
   local m = 0
   for _ in pairs(projects) do m = m + 1 end
-  local where = string.format("%d logstore%s in %d project%s", n, n == 1 and "" or "s",
-                              m, m == 1 and "" or "s")
+  local where = n_of(n, "logstore") .. " in " .. n_of(m, "project")
   local off = n - on
   local note = off > 0 and string.format(" (%d of them with encryption off, but "
                                           .. "holding data encrypted with it)", off) or ""
   if n == 0 and s.state == "NotFound" then
     return string.format("this key is in none of the selected regions and no logstore "
-                         .. "there names it (%d logstores checked)", #targets)
+                         .. "there names it (%s checked)", n_of(#targets, "logstore"))
   elseif n == 0 then
     return string.format("no logstore in %s depends on this key: disabling or deleting "
-                         .. "it breaks no logstore there (%d logstores checked; other "
+                         .. "it breaks no logstore there (%s checked; other "
                          .. "services may still use the key)",
-                         table.concat(opts.regions, ", "), #targets)
+                         table.concat(opts.regions, ", "), n_of(#targets, "logstore"))
   elseif s.state == "Enabled" then
     return "disabling or deleting this key makes reads and writes fail on " .. where .. note
   elseif s.state == "Disabled" then
@@ -192,16 +196,16 @@ for _, s in ipairs(subjects) do
 end
 
 if #failed > 0 then
-  io.write(string.format("incomplete: %d logstores could not be read, so the counts may "
-                         .. "be short:\n", #failed))
+  io.write(string.format("incomplete: %s could not be read, so the counts may be short:\n",
+                         n_of(#failed, "logstore")))
   if not opts.quiet then
     io.write((report.table(failed, { "region", "project", "logstore", "reason" })
       :gsub("[^\n]+", "  %0")))
   end
 end
 
-io.write(string.format("cmk-impact: %d logstores checked in %s: %d depend on %s\n",
-                       #targets, table.concat(opts.regions, ", "), total,
+io.write(string.format("cmk-impact: %s checked in %s: %d depend on %s\n",
+                       n_of(#targets, "logstore"), table.concat(opts.regions, ", "), total,
                        #subjects == 1 and "this key" or ("these " .. #subjects .. " keys")))
 
 local status = 0

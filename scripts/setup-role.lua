@@ -125,9 +125,10 @@ if user then
   local function check(p)
     local doc = p.DefaultPolicyVersion and p.DefaultPolicyVersion.PolicyDocument
     if document and not equivalent(doc, document) then
-      refused = "custom policy " .. pname .. " exists with another document:\n"
-        .. pretty(doc or "(none)") .. "\nchoose another --passrole-policy-name, or change "
-        .. "that policy to the document printed above"
+      refused = "custom policy " .. pname .. " exists and grants something else than "
+        .. "the PassRole policy above; its document:\n" .. pretty(doc or "(none)")
+        .. "\nchoose another --passrole-policy-name, or replace its document with the "
+        .. "PassRole policy (CreatePolicyVersion) and run again"
     end
   end
   if existing then
@@ -182,7 +183,8 @@ if user and not refused then
   ready = ready .. "; policy " .. pname .. " is attached to RAM user " .. user
 end
 if #changes == 0 then
-  io.write(refused and "nothing done\n" or ("nothing to do: " .. ready .. "\n"))
+  io.write(refused and ("nothing to do for role " .. role .. "; the PassRole policy is "
+                        .. "refused (below)\n") or ("nothing to do: " .. ready .. "\n"))
 elseif apply then
   io.write(string.format("applied %d change%s:\n", #changes, #changes == 1 and "" or "s"))
   for _, c in ipairs(changes) do io.write("  ", c, "\n") end

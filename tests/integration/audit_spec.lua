@@ -110,7 +110,7 @@ describe("slsh run audit", function()
     assert.same(EXPECTED, got)
     -- the table and the summary say the same
     assert.matches("byok%-pending%s.-cmk_pending_deletion%s+critical", r.stdout)
-    assert.matches("audit: 16 logstores in 1 projects, 1 regions: critical 7, warning 5, "
+    assert.matches("audit: 16 logstores in 1 project, 1 region: critical 7, warning 5, "
                    .. "info 2, ok 2", r.stdout, 1, true)
     assert.matches("critical%s+role_broken%s+3 ", r.stdout)
     assert.matches("warning%s+unencrypted%s+1 ", r.stdout)
@@ -164,7 +164,7 @@ describe("slsh run audit", function()
                       "--concurrency", "1" }
     assert.equal(3, r.code, r.stdout .. r.stderr)
     assert.matches("check_failed%s+failed", r.stdout)
-    assert.matches("incomplete: 1 logstores could not be checked", r.stdout, 1, true)
+    assert.matches("incomplete: 1 logstore could not be checked", r.stdout, 1, true)
   end)
 
   it("lists only logstores with findings with --findings-only", function()
@@ -204,7 +204,7 @@ describe("slsh run audit", function()
     assert.equal(3, r.code, r.stderr)
     assert.matches("cn%-shanghai%s+slsh%-test%-other%s+sh%-plain%s+none%s+no.-unencrypted",
                    r.stdout)
-    assert.matches("audit: 1 logstores in 1 projects, 1 regions", r.stdout, 1, true)
+    assert.matches("audit: 1 logstore in 1 project, 1 region", r.stdout, 1, true)
   end)
 
   it("explains every option with --help", function()

@@ -132,7 +132,7 @@ describe("slsh run cmk-impact", function()
                           match = { service = "sls", action = "GetLogStore" } } } }
     local r = impact { "--key", cloud.KEY_B, "--concurrency", "1" }
     assert.equal(3, r.code, r.stdout .. r.stderr)
-    assert.matches("incomplete: 1 logstores could not be read", r.stdout, 1, true)
+    assert.matches("incomplete: 1 logstore could not be read", r.stdout, 1, true)
   end)
 
   it("needs --key and explains every option with --help", function()

@@ -149,8 +149,8 @@ describe("slsh run setup-role", function()
     local r = setup_role { "--attach-passrole-to-user", "operator",
                            "--passrole-policy-name", "passrole", "--apply" }
     assert.equal(3, r.code, r.stdout .. r.stderr)
-    assert.matches("refused: custom policy passrole exists with another document", r.stdout,
-                   1, true)
+    assert.matches("refused: custom policy passrole exists and grants something else",
+                   r.stdout, 1, true)
     assert.equal(0, #c:state().user_policies)
   end)
 
