@@ -290,6 +290,7 @@ if not opts.quiet and #key_order > 0 then
     end
   end
   io.write("keys:\n")
+  table.sort(key_order) -- region, then key id: the same order on every run
   for _, k in ipairs(key_order) do
     local h, err = task.wait(key_checks[k])
     local region, id = k:match("^(.-)%z(.*)$")
@@ -312,6 +313,7 @@ end
 
 if not opts.quiet and #role_order > 0 then
   io.write("roles:\n")
+  table.sort(role_order)
   for _, k in ipairs(role_order) do
     local r, err = task.wait(role_checks[k])
     local state
