@@ -171,6 +171,13 @@ function Client:attach_policy_to_user(o)
   return true
 end
 
+--- ram:list_policies_for_user(name) -> list of {PolicyName, PolicyType, ...}
+function Client:list_policies_for_user(name)
+  local r, err = self:call("ListPoliciesForUser", { UserName = name })
+  if not r then return nil, err end
+  return r.Policies and r.Policies.Policy or {}
+end
+
 --- ram:check_byok_role(name) -> {exists=, arn=, trusted=, missing={...},
 -- problems={...}} | nil, err. Reads only.
 function Client:check_byok_role(name)

@@ -1,0 +1,217 @@
+--- Create or repair the RAM role SLS uses for BYOK, and the operators' PassRole policy
+--
+-- The role must be trusted by log.aliyuncs.com and hold the System
+-- policies AliyunKMSReadOnlyAccess and AliyunKMSCryptoUserAccess; a RAM
+-- user who sets BYOK with it needs ram:PassRole on it. Plans by default;
+-- --apply makes the changes; a second run has nothing to do.
+
+local wf = require "slsh.workflow"
+local json = require "slsh.json"
+
+local opts = wf.parse(arg, {
+  usage = "slsh run setup-role [OPTIONS]",
+  summary = "Create or repair the RAM role that Log Service assumes to use your KMS\n"
+    .. "keys (BYOK): trusted by log.aliyuncs.com, holding AliyunKMSReadOnlyAccess\n"
+    .. "and AliyunKMSCryptoUserAccess. Prints its ARN and the PassRole policy that\n"
+    .. "RAM users need to configure BYOK with it; can create that policy and attach\n"
+    .. "it to a user. Plans by default: nothing changes without --apply.",
+  common = false,
+  options = {
+    { "apply", type = "flag",
+      help = "make the changes (default: plan only, change nothing)" },
+    { "role", metavar = "NAME", default = "slsh-byok-role",
+      help = "RAM role name (letters, digits, '.', '-'; at most 64)" },
+    { "attach-passrole-to-user", metavar = "USER",
+      help = "create the PassRole policy and attach it to this RAM user" },
+    { "passrole-policy-name", metavar = "NAME",
+      help = "name of that custom policy (default: slsh-passrole-<role>)" },
+  },
+  epilog = "An existing role keeps every other trust statement and policy; only what\n"
+    .. "is missing is added. An existing custom policy of the same name counts as\n"
+    .. "done when its document grants the same thing (compared as JSON, not as\n"
+    .. "text); otherwise the run refuses to touch it.\n\n"
+    .. "exit status: 0 done or planned, 1 failed, 2 usage, 3 refused (a policy of\n"
+    .. "that name exists with another document).",
+})
+
+local function usage(msg)
+  io.stderr:write("slsh run setup-role: ", msg, "\n(try --help)\n")
+  os.exit(2)
+end
+
+local role = opts.role
+if #role > 64 or not role:match("^[%w.%-]+$") then
+  usage("--role must be 1 to 64 letters, digits, '.' or '-', got '" .. role .. "'")
+end
+local user = opts.attach_passrole_to_user
+local pname = opts.passrole_policy_name or ("slsh-passrole-" .. role:gsub("%.", "-"))
+if #pname > 128 or not pname:match("^[%w%-]+$") then
+  usage("--passrole-policy-name must be 1 to 128 letters, digits or '-', got '"
+        .. pname .. "'")
+end
+if opts.passrole_policy_name and not user then
+  usage("--passrole-policy-name goes with --attach-passrole-to-user")
+end
+
+local ram = slsh.ram.client {}
+local ramlib = slsh.ram
+local apply = opts.apply
+
+local function fail(what, err)
+  io.stderr:write("slsh run setup-role: ", what, ": ", tostring(err), "\n")
+  if apply then
+    io.stderr:write("(every step is idempotent: run it again to finish)\n")
+  end
+  os.exit(1)
+end
+
+-- Policy documents compared by meaning: RAM may reformat a stored
+-- document (whitespace, key order, a scalar for a one-element list).
+local function sorted_list(v, lower)
+  if v == nil then return {} end
+  if type(v) ~= "table" then v = { v } end
+  local out = {}
+  for i, s in ipairs(v) do
+    s = tostring(s)
+    out[i] = lower and s:lower() or s
+  end
+  table.sort(out)
+  return out
+end
+
+local function canonical(text)
+  local doc = type(text) == "string" and json.decode(text) or nil
+  if type(doc) ~= "table" then return nil end
+  local statements = {}
+  local list = doc.Statement
+  if type(list) == "table" and list[1] == nil and next(list) ~= nil then list = { list } end
+  for _, st in ipairs(type(list) == "table" and list or {}) do
+    statements[#statements + 1] = json.encode {
+      tostring(st.Effect), sorted_list(st.Action, true), sorted_list(st.Resource, true),
+      st.Condition and json.encode(st.Condition, { sort_keys = true }) or "",
+    }
+  end
+  table.sort(statements)
+  return tostring(doc.Version) .. "\n" .. table.concat(statements, "\n")
+end
+
+local function equivalent(a, b)
+  local ca, cb = canonical(a), canonical(b)
+  return ca ~= nil and ca == cb
+end
+
+local function pretty(text)
+  local doc = json.decode(text)
+  return doc and json.encode(doc, { pretty = true }) or text
+end
+
+-- 1. The role.
+local r, err = ram:ensure_byok_role { name = role, dry_run = not apply }
+if not r then fail("cannot set up role " .. role, err) end
+local changes = {}
+for _, c in ipairs(r.changes) do changes[#changes + 1] = c end
+local arn = r.arn
+
+-- 2. The PassRole policy, and its attachment to the user.
+local document = arn and ramlib.passrole_policy(arn)
+local refused
+if user then
+  local held, uerr = ram:list_policies_for_user(user)
+  if not held then fail("cannot read the policies of RAM user " .. user, uerr) end
+  local existing, perr = ram:get_policy(pname, "Custom")
+  if not existing and perr.code ~= "EntityNotExist.Policy" then
+    fail("cannot read policy " .. pname, perr)
+  end
+  local function check(p)
+    local doc = p.DefaultPolicyVersion and p.DefaultPolicyVersion.PolicyDocument
+    if document and not equivalent(doc, document) then
+      refused = "custom policy " .. pname .. " exists and grants something else than "
+        .. "the PassRole policy above; its document:\n" .. pretty(doc or "(none)")
+        .. "\nchoose another --passrole-policy-name, or replace its document with the "
+        .. "PassRole policy (CreatePolicyVersion) and run again"
+    end
+  end
+  if existing then
+    check(existing)
+  else
+    changes[#changes + 1] = "create custom policy " .. pname .. " allowing ram:PassRole on "
+      .. (arn or ("role " .. role))
+    if apply then
+      local _, cerr = ram:create_policy {
+        name = pname, document = document,
+        description = "ram:PassRole on " .. arn .. " for SLS BYOK (slsh)" }
+      if cerr then
+        if cerr.code ~= "EntityAlreadyExists.Policy" then
+          fail("cannot create policy " .. pname, cerr)
+        end
+        -- created meanwhile (by a concurrent run): done if it is the same
+        changes[#changes] = nil
+        existing, perr = ram:get_policy(pname, "Custom")
+        if not existing then fail("cannot read policy " .. pname, perr) end
+        check(existing)
+      end
+    end
+  end
+  local attached = false
+  for _, p in ipairs(held) do
+    if p.PolicyType == "Custom" and p.PolicyName == pname then attached = true end
+  end
+  if not attached and not refused then
+    changes[#changes + 1] = "attach custom policy " .. pname .. " to RAM user " .. user
+    if apply then
+      local ok, aerr = ram:attach_policy_to_user { user = user, policy = pname,
+                                                   type = "Custom" }
+      if not ok then fail("cannot attach policy " .. pname .. " to " .. user, aerr) end
+    end
+  end
+end
+
+-- 3. Verify what was applied.
+if apply and #changes > 0 then
+  local v, verr = ram:check_byok_role(role)
+  if not v then fail("cannot verify role " .. role, verr) end
+  if #v.problems > 0 then
+    fail("role " .. role .. " is still not ready", table.concat(v.problems, "; "))
+  end
+  arn = v.arn
+end
+
+-- 4. Say what happened.
+local ready = "role " .. role .. " is trusted by log.aliyuncs.com and holds "
+  .. table.concat(ramlib.BYOK_POLICIES, " and ")
+if user and not refused then
+  ready = ready .. "; policy " .. pname .. " is attached to RAM user " .. user
+end
+if #changes == 0 then
+  io.write(refused and ("nothing to do for role " .. role .. "; the PassRole policy is "
+                        .. "refused (below)\n") or ("nothing to do: " .. ready .. "\n"))
+elseif apply then
+  io.write(string.format("applied %d change%s:\n", #changes, #changes == 1 and "" or "s"))
+  for _, c in ipairs(changes) do io.write("  ", c, "\n") end
+  if not refused then io.write("verified: ", ready, "\n") end
+else
+  io.write(string.format("plan: %d change%s (nothing changed; run again with --apply "
+                         .. "to make %s):\n", #changes, #changes == 1 and "" or "s",
+                         #changes == 1 and "it" or "them"))
+  for _, c in ipairs(changes) do io.write("  ", c, "\n") end
+end
+
+if arn then
+  io.write("role ARN: ", arn, "\n")
+  io.write("PassRole policy for the RAM users who configure BYOK with this role\n",
+           "(the account owner needs none):\n", pretty(ramlib.passrole_policy(arn)), "\n")
+  if not user then
+    io.write("to create it as ", pname, " and attach it to a RAM user: slsh run setup-role",
+             role ~= "slsh-byok-role" and (" --role " .. role) or "",
+             " --attach-passrole-to-user USER --apply\n")
+  end
+else
+  io.write("role ARN: assigned by RAM when --apply creates the role; the PassRole "
+           .. "policy names it and is printed then\n")
+end
+
+if refused then
+  io.write("refused: ", refused, "\n")
+  os.exit(3)
+end
+os.exit(0)
