@@ -471,10 +471,12 @@ static int creds_from_json(const char *what, const char *prefix,
   return *out ? 0 : -1;
 }
 
-int slsh_cred_parse_imds(const char *body, size_t len,
-                         struct slsh_cred **out, struct slsh_err *e)
+/* The answers of the metadata service and of a credentials URI have the
+ * same shape; only whether `Code` must be there differs. */
+static int cred_parse_answer(const char *what, int require_code,
+                             const char *body, size_t len,
+                             struct slsh_cred **out, struct slsh_err *e)
 {
-  const char *what = "ECS metadata";
   json_t *root;
   int rc;
 
@@ -482,30 +484,24 @@ int slsh_cred_parse_imds(const char *body, size_t len,
   root = json_parse(what, body, len, SLSH_E_BAD_RESPONSE, e);
   if(!root)
     return -1;
-  rc = check_code(what, root, 1, e);
+  rc = check_code(what, root, require_code, e);
   if(!rc)
     rc = creds_from_json(what, "", root, out, e);
   json_free(root);
   return rc;
 }
 
+int slsh_cred_parse_imds(const char *body, size_t len,
+                         struct slsh_cred **out, struct slsh_err *e)
+{
+  return cred_parse_answer("ECS metadata", 1, body, len, out, e);
+}
+
 int slsh_cred_parse_uri_response(const char *body, size_t len,
                                  struct slsh_cred **out,
                                  struct slsh_err *e)
 {
-  const char *what = "credentials URI";
-  json_t *root;
-  int rc;
-
-  *out = NULL;
-  root = json_parse(what, body, len, SLSH_E_BAD_RESPONSE, e);
-  if(!root)
-    return -1;
-  rc = check_code(what, root, 0, e);
-  if(!rc)
-    rc = creds_from_json(what, "", root, out, e);
-  json_free(root);
-  return rc;
+  return cred_parse_answer("credentials URI", 0, body, len, out, e);
 }
 
 int slsh_cred_parse_assume_role(const char *body, size_t len,
