@@ -157,7 +157,7 @@ local function plan(t, ls, cur, ctx)
            encconf.with_enable(ls.encrypt_conf, true)
   end
   return "refused", refusal(cur, encconf.parse(want), err and err.code or "?")
-                    .. ctx:key_note(cur)
+                    .. ctx:key_note(cur, t.region)
 end
 
 local policy = {
@@ -214,9 +214,11 @@ Examples:
   check = check,
   preflight = preflight,
   plan = plan,
+  -- what was asked for this target's region: the key as resolved by the
+  -- pre-flight (an alias may move), the algorithm and the role
   fingerprint = function(t, ctx)
-    local o = ctx.opts
-    return table.concat({ "byok", o.keys[t.region], o.encrypt_type, o.role:lower() }, " ")
+    local w = encconf.parse(ctx.want[t.region])
+    return table.concat({ "byok", w.cmk_key_id, w.encrypt_type, w.arn:lower() }, " ")
   end,
 }
 

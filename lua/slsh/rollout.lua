@@ -181,12 +181,13 @@ function Context:role_check(name)
   return r
 end
 
---- ctx:key_note(parsed) -> "" or "; key K is Disabled: reads and writes
--- of this logstore are failing now" for a BYOK logstore whose CMK is not
--- usable (a failed check is reported as unknown, never as fine).
-function Context:key_note(p)
+--- ctx:key_note(parsed, region) -> "" or "; key K is Disabled: reads and
+-- writes of this logstore are failing now" for a BYOK logstore whose CMK
+-- is not usable (a failed check is reported as unknown, never as fine).
+-- `region` (the logstore's) stands in for a conf without region_id.
+function Context:key_note(p, region)
   if p.mechanism ~= "byok" or not p.cmk_key_id then return "" end
-  local h, err = self:key_health(p.region_id or "", p.cmk_key_id)
+  local h, err = self:key_health(p.region_id or region, p.cmk_key_id)
   if not h then
     return "; the state of its key " .. p.cmk_key_id .. " is unknown ("
            .. tostring(err and err.message or err) .. ")"
