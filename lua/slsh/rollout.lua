@@ -221,8 +221,8 @@ local function plan_one(policy, ctx, t, clients)
   local e = journaled(ctx.journal, t, policy.fingerprint(t, ctx))
   if e then
     row.action, row.status = e.action, "journaled"
-    row.reason = "applied by an earlier run at " .. tostring(e.time) .. " (journal "
-                 .. ctx.opts.journal .. "): not read or written again"
+    row.reason = "applied by an earlier run at " .. tostring(e.time)
+                 .. " (journal): not read or written again"
     return row
   end
   if t.skip and not ctx.opts.include_service_projects then
@@ -262,7 +262,10 @@ local function apply_one(ctx, row, clients)
                                             { via = ctx.opts.via })
   if not r then
     row.status = "failed"
-    row.reason = tostring(err.message or err)
+    local msg = tostring(err.message or err)
+    if err.code and msg:sub(1, #err.code) ~= err.code then msg = err.code .. ": " .. msg end
+    if (err.attempts or 1) > 1 then msg = msg .. " (after " .. err.attempts .. " attempts)" end
+    row.reason = msg
     row.error_code, row.request_id = err.code, err.request_id
     return row
   end
@@ -434,12 +437,17 @@ function M.main(policy, args)
   local status
   if not opts.apply then
     status = wf.finish(rows, opts, PLAN_COLUMNS, "plan", REPORT_COLUMNS)
-    local changes = 0
+    local changes, refused = 0, 0
     for _, r in ipairs(rows) do
       if M.CHANGES[r.status] then changes = changes + 1 end
+      if r.status == "refused" then refused = refused + 1 end
     end
     if changes > 0 then
-      ctx:warn("nothing changed: rerun with --apply to make the %d planned changes", changes)
+      ctx:warn("nothing changed: rerun with --apply to make the %d planned change%s",
+               changes, changes == 1 and "" or "s")
+    elseif refused > 0 then
+      ctx:warn("nothing changed, and nothing can change: %d refused (see the reasons)",
+               refused)
     else
       ctx:warn("nothing changed, and nothing to change")
     end
