@@ -97,7 +97,9 @@ function M.help(spec)
     if t == "list" then help = help .. " (repeatable, or comma-separated)" end
     if o.required then help = help .. " (required)" end
     if o.default ~= nil and t ~= "flag" then
-      help = help .. " (default: " .. tostring(o.default) .. ")"
+      local d = o.default
+      if type(d) == "table" then d = table.concat(d, ",") end
+      help = help .. " (default: " .. tostring(d) .. ")"
     end
     if #left > 28 then
       lines[#lines + 1] = left
@@ -177,6 +179,17 @@ function M.try(args, spec)
       end
       if o.default ~= nil then
         opts[k] = o.default
+        if (o.type or "string") == "list" then
+          -- a list option's value is always a fresh list, whatever the
+          -- default was written as ("a,b" or {"a", "b"})
+          local list = {}
+          if type(o.default) == "table" then
+            for j, v in ipairs(o.default) do list[j] = v end
+          else
+            for item in tostring(o.default):gmatch("[^,]+") do list[#list + 1] = item end
+          end
+          opts[k] = list
+        end
       elseif (o.type or "string") == "flag" then
         opts[k] = false
       end

@@ -36,6 +36,9 @@ function M.common_options(spec)
       help = "logstores handled at once" },
     { "qps", type = "number", default = 20, min = 0.1, max = 1000,
       help = "requests per second per service and endpoint" },
+    { "retries", type = "integer", default = 4, min = 0, max = 10,
+      help = "extra attempts of a request that failed for a retryable reason "
+             .. "(5xx, throttling, network), with backoff" },
     { "report", metavar = "FILE", help = "write a report (.json or .csv)" },
     { "quiet", type = "flag", help = "no progress bar and no table, only the summary" },
   }
@@ -104,23 +107,37 @@ end
 
 local client_cache = {}
 
---- wf.clients(region, opts) -> {sls=, kms=, region=} (one set per region)
+--- wf.clients(region, opts) -> {sls=, kms=, ram=, sts=, region=} (one set
+-- per region; RAM is global, STS is the region's endpoint).
 -- Credentials come from the chain (--profile and the rest), or from
 -- opts.credentials when a script or test passes a provider.
 function M.clients(region, opts)
   local c = client_cache[region]
   if not c then
     local o = { region = region, qps = opts and opts.qps,
+                retries = opts and opts.retries,
                 credentials = opts and opts.credentials }
-    c = { region = region, sls = slsh.sls.client(o), kms = slsh.kms.client(o) }
+    c = { region = region, sls = slsh.sls.client(o), kms = slsh.kms.client(o),
+          ram = slsh.ram.client(o), sts = slsh.sts.client(o) }
     client_cache[region] = c
   end
   return c
 end
 
---- wf.targets(opts) -> list of {region=, project=, logstore=} | nil, err
+-- The first glob of `patterns` (a list, may be nil) that matches `s`.
+local function first_glob(patterns, s)
+  for _, p in ipairs(patterns or {}) do
+    if M.glob(p, s) then return p end
+  end
+end
+
+--- wf.targets(opts) -> list of {region=, project=, logstore=}, failures | nil, err
 -- Projects of every region (filtered by --project, --project-file,
 -- --exclude-project), then their logstores matching --logstore.
+-- failures lists the {region=, project=, err=} whose logstores could not
+-- be listed. opts.skip_projects (a list of globs, optional) marks the
+-- logstores of matching projects with `skip` (the reason) instead of
+-- leaving them out, so that a workflow can show what it did not touch.
 function M.targets(opts)
   local only
   if opts.project_file then
@@ -137,13 +154,16 @@ function M.targets(opts)
         if (not opts.project or any_glob(opts.project, name))
            and (not only or only[name])
            and not (opts.exclude_project and any_glob(opts.exclude_project, name)) then
-          projects[#projects + 1] = { region = region, project = name }
+          local skip = first_glob(opts.skip_projects, name)
+          projects[#projects + 1] = {
+            region = region, project = name,
+            skip = skip and ("service-owned project (matches " .. skip .. ")") or nil }
         end
       end
     end)
     if not ok then return nil, err end
   end
-  local lists = task.map(projects, function(p)
+  local lists, errs = task.map(projects, function(p)
     local names = {}
     for name in M.clients(p.region, opts).sls:logstores(p.project) do
       if not opts.logstore or any_glob(opts.logstore, name) then
@@ -157,9 +177,11 @@ function M.targets(opts)
   for i, p in ipairs(projects) do
     if lists[i] then
       for _, name in ipairs(lists[i]) do
-        targets[#targets + 1] = { region = p.region, project = p.project, logstore = name }
+        targets[#targets + 1] = { region = p.region, project = p.project, logstore = name,
+                                  skip = p.skip }
       end
     else
+      p.err = errs[i]
       failures[#failures + 1] = p
     end
   end
@@ -176,7 +198,10 @@ end
 local Journal = {}
 Journal.__index = Journal
 
-function M.journal(path)
+--- wf.journal(path, {read_only=?}) -> journal (path nil: a journal that
+-- remembers nothing). read_only reads the entries but never creates or
+-- writes the file (a plan shows what a resumed apply would skip).
+function M.journal(path, jopts)
   local self = setmetatable({ path = path, done = {} }, Journal)
   if not path then return self end
   local f = io.open(path, "r")
@@ -187,6 +212,7 @@ function M.journal(path)
     end
     f:close()
   end
+  if jopts and jopts.read_only then return self end
   local err
   self.file, err = io.open(path, "a")
   if not self.file then
@@ -249,10 +275,16 @@ function M.run(targets, fn, opts, label)
   return rows
 end
 
---- wf.finish(rows, opts, columns, extra_lines?) -> exit status
--- Prints the table (unless --quiet) and a summary, writes --report, and
--- returns 0, or 3 when some item failed or was refused (DESIGN §5).
-function M.finish(rows, opts, columns, summary_title)
+--- Row statuses that make a run finish with exit status 3: `held` is an
+-- item a workflow stopped before (a failed canary), `drift` one whose
+-- change was made but altered other fields too.
+M.BAD_STATUS = { failed = true, refused = true, held = true, drift = true }
+
+--- wf.finish(rows, opts, columns, summary_title?, report_columns?) -> exit status
+-- Prints the table (unless --quiet) and a summary, writes --report (with
+-- report_columns, default the table's), and returns 0, or 3 when some
+-- item's status is in wf.BAD_STATUS (DESIGN §5).
+function M.finish(rows, opts, columns, summary_title, report_columns)
   if not opts.quiet and #rows > 0 then
     io.write(report.table(rows, columns))
   end
@@ -262,7 +294,7 @@ function M.finish(rows, opts, columns, summary_title)
     local s = r.status or "?"
     if not counts[s] then order[#order + 1] = s end
     counts[s] = (counts[s] or 0) + 1
-    if s == "failed" or s == "refused" then bad = bad + 1 end
+    if M.BAD_STATUS[s] then bad = bad + 1 end
   end
   table.sort(order)
   local parts = {}
@@ -270,7 +302,7 @@ function M.finish(rows, opts, columns, summary_title)
   io.write(string.format("%s: %d logstores: %s\n", summary_title or "summary", #rows,
                                 #parts > 0 and table.concat(parts, ", ") or "nothing to do"))
   if opts.report then
-    local ok, err = report.write(opts.report, rows, columns)
+    local ok, err = report.write(opts.report, rows, report_columns or columns)
     if not ok then
       io.stderr:write("slsh: cannot write the report: ", tostring(err), "\n")
       return 1

@@ -28,6 +28,20 @@ describe("slsh.cli", function()
                   state = "off", report = "r.json", qps = 2.5 }, o)
   end)
 
+  it("gives a list option's default as a fresh list", function()
+    local s = { options = {
+      { "logstore", type = "list", default = "cloudfirewall-logstore" },
+      { "region", type = "list", default = { "a", "b" } },
+    } }
+    local o = assert(cli.try({}, s))
+    assert.same({ "cloudfirewall-logstore" }, o.logstore)
+    assert.same({ "a", "b" }, o.region)
+    o.region[1] = "changed"
+    assert.same({ "a", "b" }, assert(cli.try({}, s)).region)
+    assert.same({ "x" }, assert(cli.try({ "--logstore", "x" }, s)).logstore)
+    assert.truthy(cli.help(s):find("(default: a,b)", 1, true))
+  end)
+
   it("accepts --no-FLAG", function()
     assert.is_false(assert(cli.try({ "--apply", "--no-apply" }, spec)).apply)
   end)
