@@ -65,8 +65,6 @@ function M.parse(args, spec)
   full.options = options
   local opts = cli.parse(args, full)
   if spec.common ~= false then
-    -- a list option's default is one string (so that --help can show it)
-    if type(opts.logstore) == "string" then opts.logstore = { opts.logstore } end
     opts.regions = opts.region or { slsh.config.region }
     if #opts.regions == 0 then
       io.stderr:write(spec.usage, ": no region: give --region (to slsh or to the workflow)\n")
