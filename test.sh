@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install, build and run every test: the whole suite under ASan + UBSan,
-# the C unit tests under valgrind, then the whole suite in the normal
-# build (its ctest summary is the last line).
+# the C unit tests and the bindings' specs under valgrind, then the whole
+# suite in the normal build (its ctest summary is the last line).
 set -euo pipefail
 cd "$(dirname "$0")"
 ./setup.sh --asan
@@ -22,6 +22,19 @@ for t in build/test_*; do
     exit 1
   fi
   echo "valgrind: $t clean"
+done
+
+echo "== valgrind (the Lua bindings, through the slsh binary)"
+for spec in sign json encrypt_conf credentials http; do
+  if ! valgrind -q --error-exitcode=99 --leak-check=full \
+       --errors-for-leak-kinds=definite,indirect \
+       build/slsh tests/support/busted_runner.lua "tests/lua/${spec}_spec.lua" \
+       >build/valgrind.log 2>&1; then
+    cat build/valgrind.log
+    echo "valgrind: tests/lua/${spec}_spec.lua failed"
+    exit 1
+  fi
+  echo "valgrind: tests/lua/${spec}_spec.lua clean"
 done
 
 echo "== normal build"

@@ -346,7 +346,10 @@ describe("slsh.http", function()
       local stats = assert(control:request { url = emu.url .. "/__emulator/stats" }).body
       control:close()
       assert.matches('"ListLogStores": 40', stats, 1, true)
-      assert.equal("4", stats:match('"api_connections": (%d+)'))
+      -- at most one connection per concurrent task (fewer when a slow
+      -- machine, valgrind say, lets one finish before the next starts)
+      local conns = tonumber(stats:match('"api_connections": (%d+)'))
+      assert.is_true(conns >= 1 and conns <= 4, "api_connections " .. tostring(conns))
     end)
   end)
 
