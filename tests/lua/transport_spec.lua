@@ -265,6 +265,17 @@ describe("slsh.transport against the emulator", function()
       assert.is_true(took >= 0.9, "took " .. took)
     end)
 
+    it("does not hold a client to the lower qps of an earlier one", function()
+      local slow = c:sls { qps = 2 }
+      for _ = 1, 2 do assert(slow:get_logstore(P, "plain")) end
+      local fast = c:sls { qps = 50 }
+      local took = timed(function()
+        for _ = 1, 10 do assert(fast:get_logstore(P, "plain")) end
+      end)
+      -- held to 2 a second, these would take 4 s
+      assert.is_true(took < 1.5, "took " .. took)
+    end)
+
     it("slows down after throttling answers", function()
       local kms = c:kms { qps = 8, retries = 4 }
       local fast = timed(function()
