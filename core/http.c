@@ -57,6 +57,7 @@ struct slsh_http_xfer {
   struct slsh_buf body;         /* response body, capped */
   struct slsh_http_header *hdrs;  /* parsed view of `head` */
   int done;                     /* finished, successfully or not */
+  int sends;                    /* times curl was about to send it */
   struct slsh_err err;          /* why it failed, if it did */
   struct slsh_http_result res;  /* what happened */
   char errbuf[CURL_ERROR_SIZE]; /* curl's detail message */
@@ -336,6 +337,12 @@ static void xfer_seterr(struct slsh_http_xfer *x, CURLcode rc)
                  "response body is larger than %zu bytes", x->body.max);
     return;
   }
+  if(rc == CURLE_ABORTED_BY_CALLBACK && x->sends > 1) {
+    slsh_err_set(&x->err, SLSH_E_NETWORK, NULL, "the connection closed "
+                 "before the answer came; the request may have been "
+                 "carried out and was not sent again");
+    return;
+  }
   switch(rc) {
   case CURLE_OUT_OF_MEMORY:
     code = SLSH_E_NOMEM;
@@ -607,6 +614,24 @@ fail:
   return rc;
 }
 
+/* curl calls this each time it is about to send the request. A second
+ * time means a reused connection died under the first send and curl
+ * wants to send the same bytes again on a new one. But the server may
+ * have carried the first one out (a create, say), and it refuses a
+ * signature nonce it has seen: stop here and let the caller decide,
+ * with a freshly signed request. */
+static int xfer_onprereq(void *ud, char *ip, char *local_ip, int port,
+                         int local_port)
+{
+  struct slsh_http_xfer *x = ud;
+
+  (void)ip;
+  (void)local_ip;
+  (void)port;
+  (void)local_port;
+  return x->sends++ ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
+}
+
 /* Set up the easy handle for the transfer: all the policy is here. */
 static int xfer_setup(struct slsh_http_xfer *x, struct slsh_http *c,
                       const struct slsh_http_req *req, int tls,
@@ -630,6 +655,8 @@ static int xfer_setup(struct slsh_http_xfer *x, struct slsh_http *c,
   SET(CURLOPT_HEADERDATA, (void *)x);
   SET(CURLOPT_WRITEFUNCTION, xfer_onbody);
   SET(CURLOPT_WRITEDATA, (void *)x);
+  SET(CURLOPT_PREREQFUNCTION, xfer_onprereq);
+  SET(CURLOPT_PREREQDATA, (void *)x);
   SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
   SET(CURLOPT_TIMEOUT_MS, timeout);
   SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);

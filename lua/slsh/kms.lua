@@ -7,6 +7,7 @@
 --   if not h.usable then print(table.concat(h.problems, "; ")) end
 
 local rpc = require "slsh.rpc"
+local json = require "slsh.json"
 local common = require "slsh.client_common"
 
 local M = {}
@@ -34,23 +35,31 @@ function Client:describe_key(id)
   return r.KeyMetadata
 end
 
---- kms:keys{filters=?} -> iterator over {KeyId, KeyArn} (raises on failure)
+--- kms:keys{filters=?, page_size=?} -> iterator over {KeyId, KeyArn}
+-- (PageNumber paging, 100 a page by default; raises on failure).
+-- filters: a list of {Key=, Values={...}}, e.g. {{Key = "KeyState",
+-- Values = {"Enabled"}}}; the API takes it as one JSON parameter, not
+-- flattened like other lists.
 function Client:keys(o)
   o = o or {}
+  local filters = o.filters
+  if type(filters) == "table" then filters = json.encode(filters) end
   return rpc.page_pager(function(page)
-    local r, err = self:call("ListKeys", { PageNumber = page, PageSize = 100,
-                                           Filters = o.filters })
+    local r, err = self:call("ListKeys", { PageNumber = page, PageSize = o.page_size or 100,
+                                           Filters = filters })
     if not r then return nil, err end
     return r.Keys and r.Keys.Key or {}, r.TotalCount or 0
   end)
 end
 
---- kms:aliases{key_id=?} -> iterator over {AliasName, AliasArn, KeyId}
+--- kms:aliases{key_id=?, page_size=?} -> iterator over {AliasName,
+-- AliasArn, KeyId}
 function Client:aliases(o)
   o = o or {}
   return rpc.page_pager(function(page)
     local r, err = self:call(o.key_id and "ListAliasesByKeyId" or "ListAliases",
-                             { KeyId = o.key_id, PageNumber = page, PageSize = 100 })
+                             { KeyId = o.key_id, PageNumber = page,
+                               PageSize = o.page_size or 100 })
     if not r then return nil, err end
     return r.Aliases and r.Aliases.Alias or {}, r.TotalCount or 0
   end)

@@ -115,10 +115,12 @@ function Client:update_role(o)
   return r.Role
 end
 
---- ram:roles() -> iterator over roles (Marker paging; raises on failure)
-function Client:roles()
+--- ram:roles{page_size=?} -> iterator over roles (Marker paging, 100
+-- a page by default, at most 1000; raises on failure)
+function Client:roles(o)
+  o = o or {}
   return rpc.marker_pager(function(marker)
-    local r, err = self:call("ListRoles", { Marker = marker, MaxItems = 100 })
+    local r, err = self:call("ListRoles", { Marker = marker, MaxItems = o.page_size or 100 })
     if not r then return nil, err end
     local items = r.Roles and r.Roles.Role or {}
     return items, r.IsTruncated and r.Marker or nil
@@ -225,16 +227,23 @@ function Client:ensure_byok_role(o)
     changes[#changes + 1] = "create role " .. o.name .. " trusted by " .. SLS_SERVICE
     created = true
     if not o.dry_run then
-      role, err = self:create_role { name = o.name, description = o.description
-                                     or "Lets Log Service use KMS keys for BYOK (slsh)" }
+      local description = o.description or "Lets Log Service use KMS keys for BYOK (slsh)"
+      role, err = self:create_role { name = o.name, description = description }
       if not role then
         if err.code ~= "EntityAlreadyExists.Role" then return nil, err end
-        role, err = self:get_role(o.name)
-        if not role then return nil, err end
-        created = false
+        -- The role exists after all: our own create whose answer was lost
+        -- and which the transport sent again, or another writer's. Check
+        -- it afresh rather than assume it is the one we asked for.
+        local retried = (err.attempts or 1) > 1
+        state, err = self:check_byok_role(o.name)
+        if not state then return nil, err end
+        role = state.role
+        created = retried and state.trusted and role.Description == description
+        if not created then changes = {} end
       end
     end
-  elseif not state.trusted then
+  end
+  if state.exists and not state.trusted then
     changes[#changes + 1] = "add " .. SLS_SERVICE .. " to the trust policy of " .. o.name
     if not o.dry_run then
       role, err = self:update_role { name = o.name,

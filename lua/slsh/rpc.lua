@@ -37,7 +37,7 @@ function M.client(spec, opts)
     signature = signature,
   }, Client)
   self.transport = transport.new {
-    service = spec.service, credentials = common.provider(opts),
+    service = spec.service, endpoint = self.endpoint, credentials = common.provider(opts),
     connect_to = opts.connect_to, ca_file = opts.ca_file, timeout = opts.timeout,
     qps = opts.qps or spec.qps, retries = opts.retries, retry_time = opts.retry_time,
     verbose = opts.verbose,

@@ -64,7 +64,8 @@ function M.client(opts)
     signature_method = method,
   }, Client)
   self.transport = transport.new {
-    service = "sls", credentials = common.provider(opts), connect_to = opts.connect_to,
+    service = "sls", endpoint = endpoint, credentials = common.provider(opts),
+    connect_to = opts.connect_to,
     ca_file = opts.ca_file, timeout = opts.timeout, qps = opts.qps,
     retries = opts.retries, retry_time = opts.retry_time, verbose = opts.verbose,
   }

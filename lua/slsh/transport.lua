@@ -59,6 +59,18 @@ local clients = {}
 --- transport.clock_offset() -> seconds added to the local clock.
 function M.clock_offset() return clock.offset end
 
+--- transport.reset_clock(): forget the offset and the warning (tests:
+-- the offset is process-wide, so independent specs reset it).
+function M.reset_clock()
+  clock.offset, clock.warned = 0, false
+end
+
+--- transport.reset_buckets(): forget every token bucket (tests: buckets
+-- are process-wide, and a throttled one stays slow for a while).
+function M.reset_buckets()
+  buckets = {}
+end
+
 --- transport.now() -> the corrected epoch time used for signing.
 function M.now()
   return math.floor(host.time() + clock.offset)
@@ -78,7 +90,11 @@ local function bucket_for(service, endpoint, qps)
                        stamp = host.monotime() }, Bucket)
     buckets[key] = b
   elseif qps ~= b.base then
-    b.base, b.rate = qps, math.min(b.rate, qps)
+    -- another client of the same endpoint with its own qps: keep how far
+    -- throttling has slowed the bucket, relative to the new rate
+    b.rate = qps * (b.rate / b.base)
+    b.base = qps
+    b.tokens = math.min(b.tokens, math.max(1, qps))
   end
   return b
 end
@@ -173,18 +189,21 @@ local function scrubber(cred)
   end
 end
 
--- The SignatureDoesNotMatch message echoes every parameter of the request
--- (tokens included): keep only its first sentence.
-local function safe_message(code, message)
+-- A signature mismatch answer echoes what the server signed: RPC V1 its
+-- string to sign (every parameter, the SecurityToken included), ACS3 its
+-- canonical request (every signed header, x-acs-security-token
+-- included). Keep only the sentence before it, whatever the code.
+local function safe_message(message)
   if type(message) ~= "string" then return message end
-  if code == "SignatureDoesNotMatch" or code == "SignatureNotMatch" then
-    message = message:gsub("%s*[Ss]erver string to sign is:.*$", "")
-  end
+  message = message:gsub("%s*[Ss]erver string to sign is:.*$", "")
+  message = message:gsub("%s*[Ss]erver canonical request is:.*$", "")
   return message
 end
 
 --- transport.new(opts) -> transport
--- opts: service ("sls", "ram", "kms", "sts"), credentials (a provider
+-- opts: service ("sls", "ram", "kms", "sts"), endpoint (the client's
+-- endpoint: with the service, it names the token bucket, so that every
+-- project of an SLS endpoint shares one), credentials (a provider
 -- with :get()), connect_to, ca_file, timeout (s), qps (default 50),
 -- retries (extra attempts, default 4), retry_time (total seconds, default
 -- 60), verbose (0, 1, 2), max_body.
@@ -202,6 +221,7 @@ function M.new(opts)
   end
   return setmetatable({
     service = opts.service,
+    endpoint = opts.endpoint,
     credentials = opts.credentials,
     http = client,
     qps = opts.qps or 50,
@@ -216,6 +236,35 @@ end
 function M:trace(level, msg)
   if self.verbose >= level then
     io.stderr:write("slsh: ", msg, "\n")
+  end
+end
+
+-- Headers whose values are credentials: never traced, whatever they hold.
+local SECRET_HEADERS = {
+  authorization = true, ["x-acs-security-token"] = true,
+  ["x-acs-signature"] = true,
+}
+-- Form parameters of an RPC V1 body that are never traced.
+local SECRET_PARAMS = { Signature = true, SecurityToken = true }
+
+-- -v -v: the headers (and an RPC form body) of one attempt, with every
+-- credential replaced by ***, one line each, in a stable order.
+local function trace_detail(self, arrow, headers, form, scrub)
+  if self.verbose < 2 then return end
+  local names = {}
+  for k in pairs(headers or {}) do names[#names + 1] = k end
+  table.sort(names, function(x, y) return x:lower() < y:lower() end)
+  for _, k in ipairs(names) do
+    local v = SECRET_HEADERS[k:lower()] and "***" or scrub(tostring(headers[k]))
+    self:trace(2, "  " .. arrow .. " " .. k .. ": " .. v)
+  end
+  if form then
+    local parts = {}
+    for pair in form:gmatch("[^&]+") do
+      local name = pair:match("^[^=]*")
+      parts[#parts + 1] = SECRET_PARAMS[name] and (name .. "=***") or scrub(pair)
+    end
+    self:trace(2, "  " .. arrow .. " form: " .. table.concat(parts, "&"))
   end
 end
 
@@ -234,7 +283,7 @@ end
 local function answer_error(self, req, res, scrub)
   local code, message, request_id = req.parse_error(res)
   code = code or ("HTTP" .. res.status)
-  message = scrub(safe_message(code, message or ("HTTP status " .. res.status)))
+  message = scrub(safe_message(message or ("HTTP status " .. res.status)))
   return errors.new {
     code = code, message = message, status = res.status, request_id = request_id,
     service = self.service, action = req.action,
@@ -246,9 +295,12 @@ end
 -- req: action, method, host, path, query (decoded values), headers, body,
 -- sign(req, cred, now) -> headers table (with the authorization) and,
 -- when the body depends on the attempt (RPC forms), the body; parse_error(res) ->
--- code, message, request_id, idempotent (default true).
+-- code, message, request_id.
+-- Every attempt is signed afresh (new date, new nonce). Retries stop
+-- after `retries` extra attempts, or when the next wait would end after
+-- `retry_time` seconds from the start.
 function M:send(req)
-  local bucket = bucket_for(self.service, req.host, self.qps)
+  local bucket = bucket_for(self.service, self.endpoint or req.host, self.qps)
   local started = host.monotime()
   local skew_retried = false
   local attempt = 0
@@ -256,6 +308,8 @@ function M:send(req)
   -- RFC 3986-encoded and sorted: the same text every signer canonicalises.
   local qs = req.query and sign.rpc_query(req.query)
   if qs and qs ~= "" then url = url .. "?" .. qs end
+  local line = string.format("%s %s %s %s", self.service, req.action or "-",
+                             req.method, url:sub(9))
   while true do
     attempt = attempt + 1
     bucket:take()
@@ -263,44 +317,59 @@ function M:send(req)
     if not cred then return nil, cerr end
     local scrub = scrubber(cred)
     local headers, body = req.sign(req, cred, M.now())
+    body = body or req.body
+    local form = headers["Content-Type"] == "application/x-www-form-urlencoded" and body
+    trace_detail(self, ">", headers, form or nil, scrub)
+    local t0 = host.monotime()
     local res, err = self.http:request { method = req.method, url = url,
-                                         headers = headers, body = body or req.body }
+                                         headers = headers, body = body }
+    local took = host.monotime() - t0
     local code, status
     if res then
       status = res.status
+      local rid = res.headers["x-log-requestid"] or res.headers["x-acs-request-id"]
+      trace_detail(self, "<", res.headers, nil, scrub)
       if status < 400 then
         bucket:ok()
-        self:trace(1, string.format("%s %s %s%s -> %d (request %s) attempt %d %.3fs",
-                   self.service, req.action or "", req.method, req.host .. req.path,
-                   status, tostring(res.request_id or res.headers["x-log-requestid"]
-                                    or "-"), attempt, res.time or 0))
+        self:trace(1, string.format("%s -> %d (request %s) attempt %d %.3fs", line,
+                                    status, tostring(rid or "-"), attempt, took))
         return res
       end
       err = answer_error(self, req, res, scrub)
+      err.request_id = err.request_id or rid
       code = err.code
     else
       code = err.code
       err.service, err.action = self.service, req.action
       err.message = scrub(err.message)
     end
-    self:trace(1, string.format("%s %s %s %s -> %s%s (request %s) attempt %d", self.service,
-               req.action or "", req.method, req.host .. req.path, tostring(status or "-"),
-               " " .. code, tostring(err.request_id or "-"), attempt))
+    self:trace(1, string.format("%s -> %s %s (request %s) attempt %d %.3fs", line,
+                                tostring(status or "-"), code,
+                                tostring(err.request_id or "-"), attempt, took))
+    local retry, delay = false, 0
     if SKEW_CODES[code] and not skew_retried and correct_clock(res, function(m)
           self:trace(1, m) end) then
-      skew_retried = true
-    elseif is_retryable(code, status) and attempt <= self.retries
-           and host.monotime() - started < self.retry_time then
+      skew_retried, retry = true, true
+    elseif is_retryable(code, status) and attempt <= self.retries then
       if code and is_throttle(code) then bucket:slow() end
       local cap = math.min(self.max_delay, self.base_delay * 2 ^ (attempt - 1))
-      local delay = math.random() * cap
+      delay = math.random() * cap
       local asked = retry_after(res)
       if asked then delay = math.max(delay, math.min(asked, self.max_delay)) end
-      self:trace(1, string.format("retrying %s in %.2fs", req.action or req.path, delay))
-      task.sleep(delay)
-    else
+      retry = host.monotime() + delay - started < self.retry_time
+      if not retry then
+        self:trace(1, string.format("not retrying %s: the %.2fs wait would pass the "
+                                    .. "%gs retry time", req.action or req.path,
+                                    delay, self.retry_time))
+      end
+    end
+    if not retry then
       err.attempts = attempt
       return nil, err
+    end
+    if delay > 0 then
+      self:trace(1, string.format("retrying %s in %.2fs", req.action or req.path, delay))
+      task.sleep(delay)
     end
   end
 end

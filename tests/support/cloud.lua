@@ -18,6 +18,8 @@ M.REGION = "cn-hangzhou"
 M.AK = { id = "LTAI5tSlshTestRoot0001", secret = "slsh-test-root-secret-DO-NOT-PRINT-1" }
 M.STS = { id = "STS.slshTestTemporary1", secret = "slsh-test-sts-secret-DO-NOT-PRINT-2",
           token = "slsh-test-security-token-DO-NOT-PRINT-3" }
+M.USER = { id = "LTAI5tSlshTestUser0001", secret = "slsh-test-user-secret-DO-NOT-PRINT-4",
+           name = "operator" }
 M.ROLE = "slsh-byok-role"
 M.ROLE_ARN = "acs:ram::" .. M.ACCOUNT .. ":role/" .. M.ROLE
 M.KEY = "key-hzz62f1b1d5tslsh0001"         -- Enabled, cn-hangzhou
@@ -25,6 +27,10 @@ M.KEY_B = "key-hzz62f1b1d5tslsh0002"       -- Enabled, cn-hangzhou
 M.KEY_DISABLED = "key-hzz62f1b1d5tslsh0003"
 M.KEY_PENDING = "key-hzz62f1b1d5tslsh0004"
 M.KEY_SH = "key-sh62f1b1d5tslsh0005"       -- Enabled, cn-shanghai
+M.KEY_IMPORT = "key-hzz62f1b1d5tslsh0006"  -- PendingImport (EXTERNAL), cn-hangzhou
+M.KEY_SIGN = "key-hzz62f1b1d5tslsh0007"    -- Enabled, EC_P256 SIGN/VERIFY, cn-hangzhou
+M.ALIAS = "alias/slsh-byok"                -- M.KEY
+M.ADMIN_ROLE_ARN = "acs:ram::" .. M.ACCOUNT .. ":role/slsh-admin-role"
 M.PROJECT = "slsh-test-project"
 
 local TRUST = '{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow",'
@@ -60,8 +66,10 @@ function M.state()
       { id = M.ACCOUNT, access_keys = {
         { id = M.AK.id, secret = M.AK.secret },
         { id = M.STS.id, secret = M.STS.secret, security_token = M.STS.token },
+        { id = M.USER.id, secret = M.USER.secret, user = M.USER.name },
       } },
     },
+    users = { { account = M.ACCOUNT, UserName = M.USER.name } },
     projects = {
       { name = M.PROJECT, region = M.REGION, account = M.ACCOUNT, logstores = {
         M.logstore("plain"),
@@ -96,7 +104,12 @@ function M.state()
       { account = M.ACCOUNT, KeyId = M.KEY_PENDING, region = M.REGION,
         KeyState = "PendingDeletion", DeleteDate = "2030-01-01T00:00:00Z" },
       { account = M.ACCOUNT, KeyId = M.KEY_SH, region = "cn-shanghai", KeyState = "Enabled" },
+      { account = M.ACCOUNT, KeyId = M.KEY_IMPORT, region = M.REGION, KeyState = "PendingImport",
+        Origin = "EXTERNAL" },
+      { account = M.ACCOUNT, KeyId = M.KEY_SIGN, region = M.REGION, KeyState = "Enabled",
+        KeySpec = "EC_P256", KeyUsage = "SIGN/VERIFY" },
     },
+    aliases = { { account = M.ACCOUNT, region = M.REGION, AliasName = M.ALIAS, KeyId = M.KEY } },
     ecs = { role = "slsh-admin-role", account = M.ACCOUNT },
     credentials_uri = { role = "slsh-admin-role", account = M.ACCOUNT },
   }
@@ -109,15 +122,16 @@ Cloud.__index = Cloud
 function M.start(opts)
   opts = opts or {}
   local path = os.tmpname()
+  local initial = opts.state or M.state()
   local f = assert(io.open(path, "w"))
-  f:write(json.encode(opts.state or M.state()))
+  f:write(json.encode(initial))
   f:close()
   local args = { "--state", path }
   for _, a in ipairs(opts.args or {}) do args[#args + 1] = a end
   local srv = emulator.start { tls = opts.tls, args = args }
   os.remove(path)
   local self = setmetatable({ srv = srv, url = srv.url, https_url = srv.https_url,
-                              ca = srv.ca }, Cloud)
+                              ca = srv.ca, initial = initial }, Cloud)
   self.http = slsh.http.client {}
   self.creds = slsh.credentials { access_key_id = M.AK.id, access_key_secret = M.AK.secret }
   self.sts_creds = slsh.credentials { access_key_id = M.STS.id,
@@ -162,6 +176,10 @@ function Cloud:faults(f) return self:control("POST", "faults", f) end
 function Cloud:stats() return self:control("GET", "stats") end
 function Cloud:reset_stats() return self:control("POST", "stats/reset") end
 function Cloud:state() return self:control("GET", "state") end
+--- Put the whole state back (default: the one the cloud started with).
+function Cloud:restore(state)
+  return self:control("PUT", "state", state or self.initial)
+end
 
 --- How many requests of `action` the emulator served since the last reset.
 function Cloud:count(action)
