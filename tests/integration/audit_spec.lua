@@ -6,7 +6,7 @@ local json = slsh.json
 
 local P = cloud.PROJECT
 local ACCOUNT = cloud.ACCOUNT
-local KEY_IMPORT = "key-hzz62f1b1d5tslsh0006"
+local KEY_IMPORT = cloud.KEY_IMPORT -- PendingImport (EXTERNAL)
 local KEY_GONE = "key-hzz62f1b1d5tslsh0404"
 local ENV = { ALIBABA_CLOUD_ACCESS_KEY_ID = cloud.AK.id,
               ALIBABA_CLOUD_ACCESS_KEY_SECRET = cloud.AK.secret }
@@ -37,12 +37,13 @@ local function state()
   add("byok-half-role", byok(cloud.KEY, { arn = role_arn("half-role") }))
   add("byok-untrusted-role", byok(cloud.KEY, { arn = role_arn("slsh-admin-role") }))
   add("byok-ghost-role", byok(cloud.KEY, { arn = role_arn("ghost-role") }))
+  -- cloud.state() has the PendingImport key; protect it and the
+  -- cn-shanghai key so each logstore shows only its own finding
   for _, k in ipairs(s.keys) do
-    if k.KeyId == cloud.KEY_SH then k.DeletionProtection = "Enabled" end
+    if k.KeyId == cloud.KEY_SH or k.KeyId == KEY_IMPORT then
+      k.DeletionProtection = "Enabled"
+    end
   end
-  s.keys[#s.keys + 1] = { account = ACCOUNT, KeyId = KEY_IMPORT, region = cloud.REGION,
-                          KeyState = "PendingImport", Origin = "EXTERNAL",
-                          DeletionProtection = "Enabled" }
   return s
 end
 
