@@ -62,6 +62,9 @@ local function lazy(opts)
       if not provider then return nil, err end
       return provider:get()
     end,
+    invalidate = function()
+      if provider then provider:invalidate() end
+    end,
   }
 end
 

@@ -44,6 +44,11 @@ local function is_retryable(code, status)
   return status ~= nil and status >= 500 and status <= 599
 end
 
+-- The service says temporary credentials have expired.
+local TOKEN_EXPIRED = {
+  SecurityTokenExpired = true, ["InvalidSecurityToken.Expired"] = true,
+}
+
 local SKEW_CODES = {
   RequestTimeExpired = true, ["InvalidTimeStamp.Expired"] = true,
   RequestTimeTooSkewed = true,
@@ -302,7 +307,7 @@ end
 function M:send(req)
   local bucket = bucket_for(self.service, self.endpoint or req.host, self.qps)
   local started = host.monotime()
-  local skew_retried = false
+  local skew_retried, refreshed = false, false
   local attempt = 0
   local url = "https://" .. req.host .. req.path
   -- RFC 3986-encoded and sorted: the same text every signer canonicalises.
@@ -350,6 +355,13 @@ function M:send(req)
     if SKEW_CODES[code] and not skew_retried and correct_clock(res, function(m)
           self:trace(1, m) end) then
       skew_retried, retry = true, true
+    elseif TOKEN_EXPIRED[code] and not refreshed
+           and type(self.credentials.invalidate) == "function" then
+      -- Temporary credentials ran out before the provider thought so
+      -- (another clock, a revoked session): fetch fresh ones, once.
+      self:trace(1, "the security token expired: fetching fresh credentials")
+      self.credentials:invalidate()
+      refreshed, retry = true, true
     elseif is_retryable(code, status) and attempt <= self.retries then
       if code and is_throttle(code) then bucket:slow() end
       local cap = math.min(self.max_delay, self.base_delay * 2 ^ (attempt - 1))

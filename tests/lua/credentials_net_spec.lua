@@ -226,6 +226,28 @@ describe("network credential sources", function()
       assert.are_not.equal(first.access_key_id, assert(p:get()).access_key_id)
     end)
 
+    it("fetch a fresh session when the service says the token expired", function()
+      local p = assert(credentials { env = { HOME = home_with(role_profile("ops")) } })
+      local sls = c:sls { credentials = p }
+      assert(sls:get_logstore(cloud.PROJECT, "plain"))
+      local assumed = c:count("AssumeRole")
+      -- the service's clock runs past the session's end; the provider's
+      -- does not, so only the service's answer can tell
+      c:faults { clock_offset = 1000 }
+      local transport = require "slsh.transport"
+      transport.reset_clock()
+      local stderr = io.stderr
+      rawset(io, "stderr", { write = function(self) return self end }) -- the skew warning
+      local ls, err = sls:get_logstore(cloud.PROJECT, "plain")
+      rawset(io, "stderr", stderr)
+      c:faults { clock_offset = 0 }
+      transport.reset_clock()
+      assert.is_nil(err)
+      assert.equal("plain", ls.logstoreName)
+      -- a new session was assumed (its first attempt may have met the skew)
+      assert.is_true(c:count("AssumeRole") > assumed)
+    end)
+
     it("chain through ChainableRamRoleArn profiles", function()
       local config = role_profile("base")
       config.current = "top"
