@@ -75,11 +75,29 @@ local function convert(o, name, raw)
   return raw
 end
 
+--- cli.wrap(text, width) -> list of lines of at most `width` columns
+-- (a longer word stands alone on its line).
+function M.wrap(text, width)
+  local out, line = {}, ""
+  for word in text:gmatch("%S+") do
+    if line ~= "" and #line + 1 + #word > width then
+      out[#out + 1] = line
+      line = word
+    else
+      line = line == "" and word or (line .. " " .. word)
+    end
+  end
+  out[#out + 1] = line
+  return out
+end
+
 --- cli.help(spec) -> the --help text.
 function M.help(spec)
   local lines = {}
   lines[#lines + 1] = "usage: " .. (spec.usage or "slsh SCRIPT [OPTIONS]")
-  if spec.summary then lines[#lines + 1] = "\n" .. spec.summary end
+  if spec.summary then
+    lines[#lines + 1] = "\n" .. table.concat(M.wrap(spec.summary, 78), "\n")
+  end
   if spec.description then lines[#lines + 1] = "\n" .. spec.description end
   lines[#lines + 1] = "\noptions:"
   local opts = {}
@@ -105,7 +123,9 @@ function M.help(spec)
       lines[#lines + 1] = left
       left = ""
     end
-    lines[#lines + 1] = string.format("%-30s%s", left, help)
+    for i, chunk in ipairs(M.wrap(help, 78 - 30)) do
+      lines[#lines + 1] = string.format("%-30s%s", i == 1 and left or "", chunk)
+    end
   end
   if spec.epilog then lines[#lines + 1] = "\n" .. spec.epilog end
   return table.concat(lines, "\n") .. "\n"

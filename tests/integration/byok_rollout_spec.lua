@@ -52,7 +52,7 @@ describe("byok-rollout", function()
                          "--qps", "--retries", "--report", "--journal", "--quiet", "--help" } do
       assert.truthy(r.stdout:find(o .. " ", 1, true) or r.stdout:find(o .. "\n", 1, true), o)
     end
-    assert.truthy(r.stdout:find("default: cloudfirewall-logstore", 1, true))
+    assert.truthy(r.stdout:gsub("%s+", " "):find("default: cloudfirewall-logstore", 1, true))
     assert.truthy(r.stdout:find("Exit status", 1, true))
     assert.truthy(r.stdout:find("sas-log-*", 1, true))
   end)

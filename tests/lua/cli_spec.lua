@@ -97,6 +97,16 @@ describe("slsh.cli", function()
     assert.matches("repeatable", h)
   end)
 
+  it("keeps the help within 80 columns", function()
+    local long = { usage = "slsh run x", summary = string.rep("word ", 40),
+                   options = { { "long", help = string.rep("explained at length ", 12) } } }
+    for line in cli.help(long):gmatch("[^\n]+") do
+      assert.is_true(#line <= 80, line)
+    end
+    assert.same({ "aa bb", "cc" }, cli.wrap("aa bb cc", 5))
+    assert.same({ "averylongword", "x" }, cli.wrap("averylongword x", 5))
+  end)
+
   it("raises on a broken spec", function()
     assert.has_error(function() cli.try({}, { options = { { "x", type = "bogus" } } }) end)
   end)
