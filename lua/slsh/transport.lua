@@ -367,7 +367,9 @@ function M:send(req)
       local cap = math.min(self.max_delay, self.base_delay * 2 ^ (attempt - 1))
       delay = math.random() * cap
       local asked = retry_after(res)
-      if asked then delay = math.max(delay, math.min(asked, self.max_delay)) end
+      -- The service's own wait wins over the backoff cap; retry_time
+      -- (below) still bounds how long we are willing to wait in all.
+      if asked then delay = math.max(delay, asked) end
       retry = host.monotime() + delay - started < self.retry_time
       if not retry then
         self:trace(1, string.format("not retrying %s: the %.2fs wait would pass the "

@@ -391,7 +391,8 @@ describe("slsh.transport over a fake HTTP client", function()
   -- A transport whose HTTP client answers from `answers` in turn.
   local function fake(answers, opts)
     local t = transport.new { service = "sls", credentials = creds, retries = opts.retries,
-                              base_delay = 0.01, retry_time = opts.retry_time }
+                              base_delay = 0.01, retry_time = opts.retry_time,
+                              max_delay = opts.max_delay }
     local log = {}
     t.http = { request = function(_, req)
       log[#log + 1] = req
@@ -425,6 +426,14 @@ describe("slsh.transport over a fake HTTP client", function()
     assert.is_true(took >= 0.95, "took " .. took)
     assert.equal(2, #log)
     assert.are_not.equal(log[1].headers.n, log[2].headers.n) -- signed again
+  end)
+
+  it("waits as long as Retry-After asks, beyond its own backoff cap", function()
+    local t, req = fake({ { status = 503, code = "ServerBusy",
+                            headers = { ["retry-after"] = "1" } },
+                          { status = 200 } }, { retries = 1, max_delay = 0.1 })
+    local took = timed(function() assert(t:send(req)) end)
+    assert.is_true(took >= 0.95, "took " .. took)
   end)
 
   it("honours x-acs-retry-after alone (milliseconds)", function()
