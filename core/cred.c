@@ -984,6 +984,32 @@ static int cli_profile(struct cred_ctx *c, json_t *root, const char *path,
                        const char *name, const char **chain, int depth,
                        struct slsh_cred_source **out);
 
+/* Which of `known` the profile's `field` names (matched without case
+ * when `nocase`): its index, or -1 with the error saying what is missing,
+ * unsupported or unknown and listing `supported`. */
+static int prof_kind(struct prof *p, const char *field,
+                     const char *const *known,
+                     const char *const *unsupported, const char *supported,
+                     int nocase)
+{
+  const char *v;
+  int i;
+
+  if(prof_str(p, field, &v))
+    return -1;
+  if(!v)
+    return prof_fail(p, field, "is missing (supported: %s)", supported);
+  for(i = 0; known[i]; i++)
+    if(!(nocase ? strcasecmp(known[i], v) : strcmp(known[i], v)))
+      return i;
+  for(i = 0; unsupported[i]; i++)
+    if(!(nocase ? strcasecmp(unsupported[i], v) : strcmp(unsupported[i], v)))
+      return prof_fail(p, field, "'%s' is not supported by slsh "
+                       "(supported: %s)", unsupported[i], supported);
+  return prof_fail(p, field, "'%.64s' is unknown (supported: %s)", v,
+                   supported);
+}
+
 /* The mode names slsh knows but does not support, to say so plainly. */
 static const char *const cli_unsupported[] = {
   "OIDC", "External", "CloudSSO", "OAuth", "BearerToken", "Anonymous",
@@ -1001,24 +1027,13 @@ static int cli_build(struct cred_ctx *c, json_t *root, const char *path,
   };
   struct prof p = {c, path, chain[depth], "mode", NULL, obj, NULL};
   struct slsh_cred_source *src = NULL;
-  const char *mode, *id, *secret, *token, *v;
+  const char *id, *secret, *token, *v;
   char origin[1024];
   int i, m, rc;
 
-  if(prof_str(&p, "mode", &mode))
+  m = prof_kind(&p, "mode", modes, cli_unsupported, CLI_MODES, 1);
+  if(m < 0)
     return -1;
-  if(!mode)
-    return prof_fail(&p, "mode", "is missing (supported: " CLI_MODES ")");
-  for(m = 0; modes[m] && strcasecmp(modes[m], mode); m++)
-    ;
-  if(!modes[m]) {
-    for(i = 0; cli_unsupported[i]; i++)
-      if(!strcasecmp(cli_unsupported[i], mode))
-        return prof_fail(&p, "mode", "'%s' is not supported by slsh "
-                         "(supported: " CLI_MODES ")", cli_unsupported[i]);
-    return prof_fail(&p, "mode", "'%.64s' is unknown (supported: "
-                     CLI_MODES ")", mode);
-  }
   p.kind = modes[m];
   snprintf(origin, sizeof(origin), "profile %s (%s) in %s", p.name, p.kind,
            path);
@@ -1282,24 +1297,13 @@ static int ini_build(struct cred_ctx *c, const char *path, const char *name,
                                             NULL};
   struct prof p = {c, path, name, "type", NULL, NULL, sec};
   struct slsh_cred_source *src = NULL;
-  const char *type, *id, *secret, *token = NULL, *v;
+  const char *id, *secret, *token = NULL, *v;
   char origin[1024];
-  int t, i;
+  int t;
 
-  if(prof_str(&p, "type", &type))
+  t = prof_kind(&p, "type", types, unsupported, INI_TYPES, 0);
+  if(t < 0)
     return -1;
-  if(!type)
-    return prof_fail(&p, "type", "is missing (supported: " INI_TYPES ")");
-  for(t = 0; types[t] && strcmp(types[t], type); t++)
-    ;
-  if(!types[t]) {
-    for(i = 0; unsupported[i]; i++)
-      if(!strcmp(unsupported[i], type))
-        return prof_fail(&p, "type", "'%s' is not supported by slsh "
-                         "(supported: " INI_TYPES ")", unsupported[i]);
-    return prof_fail(&p, "type", "'%.64s' is unknown (supported: "
-                     INI_TYPES ")", type);
-  }
   p.kind = types[t];
   snprintf(origin, sizeof(origin), "ini %s (%s) in %s", name, p.kind, path);
   if(t == 3) {
