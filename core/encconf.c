@@ -1329,6 +1329,22 @@ nomem:
   return slsh_err_set(err, SLSH_E_NOMEM, NULL, "out of memory");
 }
 
+/* The end of every conf builder: a conf built with `bad` set ran out of
+ * memory; else it must pass the rules like any conf sent. Takes `conf`. */
+static json_t *built_conf(json_t *conf, int bad, struct slsh_err *err)
+{
+  if(bad) {
+    json_decref(conf);
+    slsh_err_set(err, SLSH_E_NOMEM, NULL, "out of memory");
+    return NULL;
+  }
+  if(validate_conf(conf, NULL, err)) {
+    json_decref(conf);
+    return NULL;
+  }
+  return conf;
+}
+
 /* A new conf {enable: true, encrypt_type, user_cmk_info?}, validated.
  * Strings go in unchecked so that the validator, not jansson, explains
  * what is wrong with them. */
@@ -1352,16 +1368,7 @@ static json_t *build_conf(const char *type, const char *const *cmk,
                                                      strlen(cmk[i])));
     json_decref(info);
   }
-  if(bad) {
-    json_decref(conf);
-    slsh_err_set(err, SLSH_E_NOMEM, NULL, "out of memory");
-    return NULL;
-  }
-  if(validate_conf(conf, NULL, err)) {
-    json_decref(conf);
-    return NULL;
-  }
-  return conf;
+  return built_conf(conf, bad, err);
 }
 
 json_t *slsh_encconf_byok(const char *cmk_key_id, const char *arn,
@@ -1482,14 +1489,5 @@ json_t *slsh_encconf_from_api(const json_t *api, struct slsh_err *err)
   }
   else if(!bad && cmk)
     bad = rename_member(out, "user_cmk_info", api, "userCmkInfo");
-  if(bad) {
-    json_decref(out);
-    slsh_err_set(err, SLSH_E_NOMEM, NULL, "out of memory");
-    return NULL;
-  }
-  if(validate_conf(out, NULL, err)) {
-    json_decref(out);
-    return NULL;
-  }
-  return out;
+  return built_conf(out, bad, err);
 }
