@@ -1,7 +1,6 @@
 -- slsh.kms against the emulator over real HTTP: describing keys by id and
 -- alias, paging, aliases, state changes, and key_health in every state.
 local cloud = require "cloud"
-local json = slsh.json
 
 describe("slsh.kms", function()
   local c, kms
@@ -9,9 +8,7 @@ describe("slsh.kms", function()
   setup(function() c = cloud.start() end)
   teardown(function() c:stop() end)
   before_each(function()
-    c:restore()
-    c:faults { next = json.array {} }
-    c:reset_stats()
+    c:reset()
     kms = c:kms()
   end)
 

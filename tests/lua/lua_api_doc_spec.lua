@@ -92,8 +92,7 @@ describe("docs/lua-api.md", function()
     for _, b in ipairs(runnable) do
       local first = b.code:match("^%s*(.-)%s*\n")
       it(string.format("at line %d (%s)", b.line, first), function()
-        c:restore()
-        c:faults { next = slsh.json.array {}, clock_offset = 0 }
+        c:reset()
         local path = os.tmpname()
         local f = assert(io.open(path, "w"))
         f:write(b.code)

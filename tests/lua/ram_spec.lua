@@ -27,9 +27,7 @@ describe("slsh.ram", function()
   setup(function() c = cloud.start() end)
   teardown(function() c:stop() end)
   before_each(function()
-    c:restore()
-    c:faults { next = json.array {} }
-    c:reset_stats()
+    c:reset()
     ram = c:ram()
   end)
 

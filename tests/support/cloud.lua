@@ -181,6 +181,14 @@ function Cloud:restore(state)
   return self:control("PUT", "state", state or self.initial)
 end
 
+--- Back to the start: the first state, no queued faults, the emulator's
+-- clock on time, the counters at zero. For specs that share one emulator.
+function Cloud:reset()
+  self:restore()
+  self:faults { next = json.array {}, clock_offset = 0 }
+  self:reset_stats()
+end
+
 --- How many requests of `action` the emulator served since the last reset.
 function Cloud:count(action)
   local n = 0
