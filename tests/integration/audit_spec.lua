@@ -71,20 +71,7 @@ local REPORT_COLUMNS = { "region", "project", "logstore", "mechanism", "enabled"
                          "encrypt_type", "key", "key_region", "key_state", "role",
                          "role_arn", "findings", "severity", "details" }
 
--- A fresh path with this extension (os.tmpname creates the bare name).
-local function tmp(ext)
-  local base = os.tmpname()
-  os.remove(base)
-  return base .. ext
-end
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  os.remove(path)
-  return s
-end
+local tmp, read = run.tmpname, run.slurp
 
 describe("slsh run audit", function()
   local c

@@ -30,19 +30,7 @@ local function state()
   return s
 end
 
-local function tmp(ext)
-  local base = os.tmpname()
-  os.remove(base)
-  return base .. ext
-end
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  os.remove(path)
-  return s
-end
+local tmp, read = run.tmpname, run.slurp
 
 -- The dependents in a JSON report, as "project/logstore", sorted.
 local function dependents(path)

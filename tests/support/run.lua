@@ -9,12 +9,21 @@ function M.quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 
+--- run.slurp(path) -> the file's bytes; the file is removed.
 local function slurp(path)
   local f = assert(io.open(path, "rb"))
   local s = f:read("a")
   f:close()
   os.remove(path)
   return s
+end
+M.slurp = slurp
+
+--- run.tmpname(ext) -> a fresh path ending in `ext` (for --report FILE.json).
+function M.tmpname(ext)
+  local base = os.tmpname()
+  os.remove(base)
+  return base .. ext
 end
 
 --- run.sh(command_line, {stdin=, env={K=V}}) -> {code=, stdout=, stderr=}
