@@ -11,7 +11,7 @@ packages=(
   build-essential cmake pkg-config git
   liblua5.4-dev lua5.4 libcurl4-openssl-dev libssl-dev libjansson-dev
   libedit-dev
-  libcmocka-dev lua-busted lua-check python3 openssl tmux valgrind
+  libcmocka-dev lua-busted lua-check python3 openssl tmux valgrind locales
   clang libclang-rt-14-dev
 )
 # Node.js and npm run the official SDKs in tests/peer; any node >= 18 does.

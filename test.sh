@@ -15,7 +15,7 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 echo "== valgrind (C unit tests)"
 for t in build/test_*; do
   [ -x "$t" ] || continue
-  if ! valgrind -q --error-exitcode=99 --leak-check=full \
+  if ! LOCPATH=build/locale valgrind -q --error-exitcode=99 --leak-check=full \
        --errors-for-leak-kinds=definite,indirect "$t" >build/valgrind.log 2>&1; then
     cat build/valgrind.log
     echo "valgrind: $t failed"

@@ -17,6 +17,23 @@ set(SLSH_TEST_ENV
   "HOME=${PROJECT_BINARY_DIR}/test-home")
 file(MAKE_DIRECTORY ${PROJECT_BINARY_DIR}/test-home)
 
+# A non-English locale (decimal comma, localised month names) for the tests
+# that prove JSON numbers and HTTP dates ignore the process locale. Built
+# into the build tree, so nothing on the machine changes; without localedef
+# and the locale sources (Debian's `locales`) those tests skip.
+set(SLSH_LOCPATH ${PROJECT_BINARY_DIR}/locale)
+if(NOT EXISTS ${SLSH_LOCPATH}/de_DE.UTF-8)
+  find_program(LOCALEDEF localedef)
+  if(LOCALEDEF)
+    file(MAKE_DIRECTORY ${SLSH_LOCPATH})
+    execute_process(COMMAND ${LOCALEDEF} -i de_DE -f UTF-8
+                            ${SLSH_LOCPATH}/de_DE.UTF-8
+                    RESULT_VARIABLE localedef_rc OUTPUT_QUIET ERROR_QUIET)
+  endif()
+endif()
+list(APPEND SLSH_TEST_ENV "LOCPATH=${SLSH_LOCPATH}"
+     "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/lsan.supp")
+
 if(CMOCKA_FOUND)
   file(GLOB core_tests CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/core/test_*.c)
   foreach(src IN LISTS core_tests)
