@@ -16,6 +16,7 @@ echo "== valgrind (C unit tests)"
 for t in build/test_*; do
   [ -x "$t" ] || continue
   if ! LOCPATH=build/locale valgrind -q --error-exitcode=99 --leak-check=full \
+       --suppressions=tests/valgrind.supp \
        --errors-for-leak-kinds=definite,indirect "$t" >build/valgrind.log 2>&1; then
     cat build/valgrind.log
     echo "valgrind: $t failed"
