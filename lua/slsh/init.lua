@@ -6,11 +6,14 @@ local host = require "slsh.host.core"
 
 local slsh = {
   version = host.version,
-  -- Defaults for clients, set by the command line's global options.
+  -- Defaults for clients, set by the command line's global options; the
+  -- environment variables aliyun-cli and curl users expect stand in for
+  -- the options not given.
   config = {
     profile = nil,
-    region = nil,
+    region = os.getenv("ALIBABA_CLOUD_REGION_ID"),
     connect_to = os.getenv("SLSH_CONNECT_TO"),
+    ca_file = os.getenv("SSL_CERT_FILE") or os.getenv("CURL_CA_BUNDLE"),
     verbose = 0,
   },
 }

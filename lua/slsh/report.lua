@@ -127,7 +127,10 @@ function M.write(path, rows, columns)
     error("report file must end in .json or .csv: " .. path, 2)
   end
   local tmp = path .. ".tmp"
-  local f, err = io.open(tmp, "wb")
+  -- created 0600 before it is written: a report names the estate
+  os.remove(tmp)
+  local f, err = require("slsh.host.core").create_private(tmp)
+  if f then f, err = io.open(tmp, "wb") end
   if not f then
     return nil, require("slsh.err").new { code = "io", message = err, field = "report" }
   end

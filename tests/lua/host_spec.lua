@@ -117,8 +117,8 @@ describe("slsh command", function()
       kill -INT $pid; wait $pid; code=$?; cat ]] .. out .. [[; exit $code]]
     local r = run.sh("sh -c " .. run.quote(script))
     os.remove(out)
-    assert.equal(1, r.code)
-    assert.matches("interrupted", r.stdout)
+    assert.equal(130, r.code)
+    assert.equal("ready\nslsh: interrupted\n", r.stdout) -- one line, no traceback
   end)
 
   it("loads Lua modules from SLSH_LUA_PATH when set", function()
