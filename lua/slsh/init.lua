@@ -4,6 +4,12 @@
 
 local host = require "slsh.host.core"
 
+-- An environment variable, nil when unset or empty.
+local function env(name)
+  local v = os.getenv(name)
+  if v ~= "" then return v end
+end
+
 local slsh = {
   version = host.version,
   -- Defaults for clients, set by the command line's global options; the
@@ -11,9 +17,9 @@ local slsh = {
   -- the options not given.
   config = {
     profile = nil,
-    region = os.getenv("ALIBABA_CLOUD_REGION_ID"),
-    connect_to = os.getenv("SLSH_CONNECT_TO"),
-    ca_file = os.getenv("SSL_CERT_FILE") or os.getenv("CURL_CA_BUNDLE"),
+    region = env("ALIBABA_CLOUD_REGION_ID"),
+    connect_to = env("SLSH_CONNECT_TO"),
+    ca_file = env("SSL_CERT_FILE") or env("CURL_CA_BUNDLE"),
     verbose = 0,
   },
 }

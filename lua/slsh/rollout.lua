@@ -613,13 +613,18 @@ function M.main(policy, args)
   ctx:info("pre-flight")
   local done
   done, ok, err = phase(task.run, policy.preflight or M.preflight_caller, ctx)
+  -- an end before the plan still leaves a (empty) report, not an empty file
+  local function ended(status)
+    wf.finish({}, opts, APPLY_COLUMNS, policy.name, REPORT_COLUMNS)
+    return status
+  end
   if not done or wf.stopping() then
     io.stderr:write(policy.name, ": interrupted during the pre-flight: nothing was changed\n")
-    return wf.interrupt_status() or 130
+    return ended(wf.interrupt_status() or 130)
   end
   if not ok then
     io.stderr:write(policy.name, ": pre-flight failed: ", tostring(err), "\n")
-    return 1
+    return ended(1)
   end
 
   local targets, failures
@@ -630,11 +635,11 @@ function M.main(policy, args)
     if not done or wf.stopping() then
       io.stderr:write(policy.name, ": interrupted while listing the logstores: "
                       .. "nothing was changed\n")
-      return wf.interrupt_status() or 130
+      return ended(wf.interrupt_status() or 130)
     end
     if not targets then
       io.stderr:write(policy.name, ": cannot list the projects: ", tostring(failures), "\n")
-      return 1
+      return ended(1)
     end
   end
   ctx.journal = wf.journal(opts.journal, { read_only = not opts.apply,
@@ -702,6 +707,8 @@ function M.main(policy, args)
       if M.CHANGES[r.status] then
         r.status = "interrupted"
         r.reason = "not applied: the run was interrupted during the plan"
+      elseif r.status == "done" then
+        r.status = "already"
       end
     end
   elseif not phase(apply, ctx, rows) then

@@ -223,12 +223,12 @@ function M.check(opts)
   end
   local rpath = opts.report
   if rpath and rpath ~= "-" then
+    local bad = check_place(rpath, "--report")
+    if bad then return nil, bad end
     if not (rpath:match("%.json$") or rpath:match("%.csv$")) then
       return nil, "--report " .. rpath .. ": the name must end in .json or .csv "
                   .. "(or be '-' for JSON on standard output)"
     end
-    local bad = check_place(rpath, "--report")
-    if bad then return nil, bad end
   end
   local journal = opts.journal
   if journal then
@@ -295,6 +295,9 @@ function M.parse(args, spec)
     if opts.report == "-" then
       -- the JSON report alone on standard output
       io.output(io.stderr)
+    else
+      -- progress lines reach a log file as they happen (tail -f)
+      io.stdout:setvbuf("line")
     end
   end
   host.finish_on_interrupt(math.tointeger(tonumber(os.getenv("SLSH_INTERRUPT_GRACE")))
