@@ -112,7 +112,7 @@ describe("slsh.rollout edges", function()
 
   it("shows a Lua error in an item as an internal error, never a bare one", function()
     local real = sls.get_logstore
-    sls.get_logstore = function() local t; return t.x end -- a bug
+    sls.get_logstore = function(_, p) return p.no_such.field end -- a bug
     local report = fx.tmp(".json")
     local status = main { "--region", fx.HZ, "--logstore", "byok-on", "--quiet",
                           "--report", report }
