@@ -31,9 +31,13 @@ function M.check_options(who, opts, allowed)
   return opts
 end
 
---- The region: the option, else --region, else an error naming both.
+--- The region: the option, else --region (the first of a list, which
+-- the workflows take whole), else an error naming both.
 function M.region(who, opts, optional)
-  local region = opts.region or config().region
+  local region = opts.region
+  if region == nil and config().region then
+    region = config().region:match("^[^,]*")
+  end
   if region == nil then
     if optional then return nil end
     error(who .. ": region is required (option region=, or --region), e.g. cn-hangzhou", 3)

@@ -117,6 +117,12 @@ end
 --- report.write(path, rows, columns?) -> true | nil, err
 -- The format follows the extension: .json or .csv.
 function M.write(path, rows, columns)
+  if path == "-" then
+    -- machine output: the JSON report alone on standard output
+    io.stdout:write(M.json(rows, columns))
+    io.stdout:flush()
+    return true
+  end
   local fmt = path:match("%.(%w+)$")
   local text
   if fmt == "json" then

@@ -328,6 +328,10 @@ describe("workflow edges", function()
     local r = slsh_run(c, { "--region", "cn-hangzhou,cn-shanghai" }, "toggle", args)
     assert.equal(0, r.code, r.stdout .. r.stderr)
     assert.truthy(r.stdout:find("plan: 2 logstores", 1, true), r.stdout)
+    -- a client takes the first region of the list
+    local one = run.slsh { "--region", "cn-shanghai,cn-hangzhou", "-e",
+                           "print(slsh.sls.client{}.region)" }
+    assert.equal("cn-shanghai\n", one.stdout, one.stderr)
     r = slsh_run(c, {}, "toggle", args, { ALIBABA_CLOUD_REGION_ID = "cn-shanghai" })
     assert.equal(0, r.code, r.stdout .. r.stderr)
     assert.truthy(r.stdout:find("plan: 1 logstores", 1, true), r.stdout)
@@ -345,6 +349,15 @@ describe("workflow edges", function()
     os.execute("rm -rf " .. home)
     assert.equal(0, r.code, r.stdout .. r.stderr)
     assert.truthy(r.stdout:find("plan: 1 logstores", 1, true), r.stdout)
+  end)
+
+  it("writes --report - alone on standard output, everything else on stderr", function()
+    local r = slsh_run(c, {}, "toggle", { "--state", "on", "--region", "cn-hangzhou",
+                                          "--logstore", "byok-*", "--report", "-" })
+    assert.equal(0, r.code, r.stderr)
+    local rows = json.decode(r.stdout)
+    assert.equal(5, #rows)
+    assert.truthy(r.stderr:find("plan: 5 logstores", 1, true), r.stderr)
   end)
 
   it("leaves out --exclude-logstore and forgives refusals --accept-refused knows", function()
