@@ -63,15 +63,21 @@ local function slsh(c, args)
   return run.slsh(args, { env = OPERATOR })
 end
 
--- Start slsh in the background and kill -9 it after `delay` seconds.
-local function slsh_killed(c, args, delay)
+-- Start slsh in the background and kill -9 it once the emulator has
+-- served `target` UpdateLogStore calls in all (or when it ends first).
+local function slsh_killed(c, args, target)
   args[2] = c.url
   local words = { run.quote(run.bin) }
   for _, a in ipairs(args) do words[#words + 1] = run.quote(a) end
   local env = ""
   for k, v in pairs(OPERATOR) do env = env .. k .. "=" .. run.quote(v) .. " " end
+  local count = "curl -s " .. run.quote(c.url .. "/__emulator/stats")
+    .. " | grep -o '\"UpdateLogStore\": [0-9]*' | grep -o '[0-9]*$'"
   local script = env .. table.concat(words, " ") .. " >/dev/null 2>&1 & pid=$!\n"
-    .. "sleep " .. string.format("%.2f", delay) .. "; kill -9 $pid 2>/dev/null; wait $pid"
+    .. "while kill -0 $pid 2>/dev/null; do\n"
+    .. "  n=$(" .. count .. "); [ \"${n:-0}\" -ge " .. target .. " ] && break\n"
+    .. "  sleep 0.02\ndone\n"
+    .. "kill -9 $pid 2>/dev/null; wait $pid"
   return run.sh("sh -c " .. run.quote(script))
 end
 
@@ -120,13 +126,13 @@ end
 -- UpdateLogStore calls per logstore path are added to `puts`; false when
 -- the log (the last 1,000 requests) no longer reaches back that far.
 local function collect(c, seen)
-  local entries = c:control("GET", "log?n=1000")
+  local entries = c:control("GET", "log?n=1000").entries
   local complete = true
   if entries[1] and entries[1].seq > seen.last + 1 then complete = false end
   for _, e in ipairs(entries) do
     if e.seq > seen.last then
       if e.action == "UpdateLogStore" and e.status == 200 then
-        local k = tostring(e.path)
+        local k = tostring(e.host) .. tostring(e.path)
         seen.puts[k] = (seen.puts[k] or 0) + 1
       end
       seen.last = e.seq
@@ -147,14 +153,30 @@ local function scenario(name, size, state, emulator_args, runs)
   local journal = os.tmpname()
   os.remove(journal)
   journal = journal .. ".jsonl"
+  local chunk
   for _, step in ipairs(runs) do
     if step.faults then c:faults(step.faults) end
+    if step.kill and not chunk then
+      -- how many writes there are to make: the kills are spread over them
+      local plan = os.tmpname() .. ".json"
+      slsh(c, rollout_args(size, { "--report", plan }))
+      local n = 0
+      for _, row in ipairs(report_rows(plan)) do
+        if row.action == "encrypt" or row.action == "enable" then n = n + 1 end
+      end
+      chunk = math.max(1, n // (#runs + 1))
+      collect(c, seen) -- a plan writes nothing; this moves the log mark
+    end
     local report = os.tmpname() .. ".json"
     local args = rollout_args(size, { "--apply", "--journal", journal, "--report", report })
     for _, x in ipairs(step.args or {}) do args[#args + 1] = x end
     fig.runs = fig.runs + 1
     if step.kill then
-      slsh_killed(c, args, step.kill)
+      local done = 0
+      for _, actions in pairs(c:stats().by_service) do
+        done = done + (actions.UpdateLogStore or 0)
+      end
+      slsh_killed(c, args, done + math.max(1, math.floor(chunk * step.kill)))
       fig.kills = fig.kills + 1
     else
       local r = slsh(c, args)
@@ -253,7 +275,10 @@ function M.run(opts)
                            { "--fault-rate", "0.05", "--drop-rate", "0.02", "--seed", "1" },
                            { { args = { "--retries", "6" } } })
   local kills = {}
-  for i = 1, size.kills do kills[i] = { kill = 0.4 + (i % 4) * 0.3 } end
+  -- after 0.5 to 1.5 times an even share of the writes
+  for i = 1, size.kills do
+    kills[i] = { kill = 0.5 + ((i * 7) % size.kills) / size.kills }
+  end
   for _, k in ipairs(kills) do k.faults = { latency_ms = 20 } end
   out[#out + 1] = scenario("kill -9 at random points, rerun with the journal", size, state,
                            {}, kills)
