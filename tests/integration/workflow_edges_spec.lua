@@ -164,7 +164,7 @@ describe("workflow edges", function()
       .. (twice and ("sleep 0.2; kill -" .. sig .. " $pid\n") or "")
       .. "wait $pid; exit $?"
     local r = run.sh("sh -c " .. run.quote(script))
-    r.stdout, r.stderr = slurp(out), slurp(err)
+    r.stdout, r.stderr = run.unsanitize(slurp(out)), run.unsanitize(slurp(err))
     os.remove(out)
     os.remove(err)
     return r
