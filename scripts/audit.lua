@@ -220,7 +220,7 @@ end
 local rows = wf.run(targets, audit, opts, "auditing")
 -- A row wf.run made from an error: the logstore could not be read.
 for _, r in ipairs(rows) do
-  if r.status == "failed" and not r.kinds then
+  if (r.status == "failed" or r.status == "interrupted") and not r.kinds then
     r.kinds, r.findings, r.severity = { "check_failed" }, "check_failed", "failed"
     r.details = "check_failed: " .. tostring(r.reason)
   end
@@ -346,4 +346,4 @@ elseif worst >= FAIL_AT[opts.fail_on] then
   io.write("exit status 3: findings at or above --fail-on ", opts.fail_on, "\n")
   if status == 0 then status = 3 end
 end
-os.exit(status)
+os.exit(wf.interrupt_status() or status)

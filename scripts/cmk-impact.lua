@@ -126,7 +126,7 @@ for _, r in ipairs(rows) do
     local deps = r.subject.dependents
     deps[#deps + 1] = r
     out[#out + 1] = r
-  elseif r.status == "failed" then
+  elseif r.status == "failed" or r.status == "interrupted" then
     failed[#failed + 1] = r
   end
 end
@@ -220,4 +220,4 @@ if opts.report then
   end
 end
 if status == 0 and (#failed > 0 or (opts.fail_if_used and total > 0)) then status = 3 end
-os.exit(status)
+os.exit(wf.interrupt_status() or status)

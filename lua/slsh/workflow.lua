@@ -300,8 +300,12 @@ function M.parse(args, spec)
       io.stdout:setvbuf("line")
     end
   end
-  host.finish_on_interrupt(math.tointeger(tonumber(os.getenv("SLSH_INTERRUPT_GRACE")))
-                           or M.INTERRUPT_GRACE)
+  if spec.common ~= false then
+    -- wf.run stops starting items once wf.stopping(); a workflow without
+    -- the common loop (setup-role) is simply stopped
+    host.finish_on_interrupt(math.tointeger(tonumber(os.getenv("SLSH_INTERRUPT_GRACE")))
+                             or M.INTERRUPT_GRACE)
+  end
   return opts
 end
 
@@ -569,7 +573,8 @@ end
 --- wf.finish(rows, opts, columns, summary_title?, report_columns?) -> exit status
 -- Prints the table (unless --quiet) and a summary, writes --report (with
 -- report_columns, default the table's), and returns 0, or 3 when some
--- item's status is in wf.BAD_STATUS (DESIGN §5).
+-- item's status is in wf.BAD_STATUS (DESIGN §5), or 130/143 when the run
+-- was interrupted (the report is then partial).
 function M.finish(rows, opts, columns, summary_title, report_columns)
   if not opts.quiet and #rows > 0 then
     io.write(report.table(rows, columns))
@@ -595,7 +600,7 @@ function M.finish(rows, opts, columns, summary_title, report_columns)
     end
     io.write("report written to ", opts.report, "\n")
   end
-  return bad > 0 and 3 or 0
+  return M.interrupt_status() or (bad > 0 and 3 or 0)
 end
 
 return M
