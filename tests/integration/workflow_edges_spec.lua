@@ -111,6 +111,25 @@ describe("workflow edges", function()
     os.execute("rm -rf " .. dir)
   end)
 
+  it("explains the new options in every rollout workflow's --help, within 80 columns",
+     function()
+    for _, w in ipairs { "byok-rollout", "encrypt-service-key", "toggle" } do
+      local r = slsh_run(c, {}, w, { "--help" })
+      assert.equal(0, r.code, w)
+      for _, o in ipairs { "--plan-out FILE", "--plan FILE", "--exclude-logstore",
+                           "--accept-refused", "--new-journal", "mode 0600", "'-'" } do
+        assert.truthy(r.stdout:find(o, 1, true), w .. ": " .. o)
+      end
+      for line in r.stdout:gmatch("[^\n]+") do
+        assert.is_true(#line <= 80, w .. ": " .. line)
+      end
+    end
+    local r = run.slsh { "--help" }
+    for _, o in ipairs { "--ca-file FILE", "SSL_CERT_FILE", "ALIBABA_CLOUD_REGION_ID", "130" } do
+      assert.truthy(r.stdout:find(o, 1, true), o)
+    end
+  end)
+
   it("creates the report and journal 0600 and starts a new journal on request", function()
     local report, journal = fx.tmp(".json"), fx.tmp(".jsonl")
     local f = assert(io.open(journal, "w"))
