@@ -545,10 +545,12 @@ local function fill_interrupted(targets, planned)
 end
 
 -- Rows of an apply stopped by the grace running out: an item in flight
--- may or may not have been written.
+-- may or may not have been written. Returns how many were in flight.
 local function mark_in_flight(rows)
+  local n = 0
   for _, r in ipairs(rows) do
     if r.started and not r.finished then
+      n = n + 1
       r.status = "interrupted"
       r.reason = "interrupted in flight: the write may have been made; rerun "
                  .. "(with --journal) to read it again"
@@ -557,6 +559,7 @@ local function mark_in_flight(rows)
       r.reason = "not applied: the run was interrupted (rerun to go on)"
     end
   end
+  return n
 end
 
 --- rollout.main(policy, args) -> exit status (0, 1, 2 or 3; 130 or 143
@@ -712,15 +715,24 @@ function M.main(policy, args)
       end
     end
   elseif not phase(apply, ctx, rows) then
-    mark_in_flight(rows)
+    ctx.abandoned = mark_in_flight(rows)
   end
   ctx.journal:close()
   status = wf.finish(rows, opts, APPLY_COLUMNS, policy.name, REPORT_COLUMNS)
   if opts.journal then ctx:info("journal: %s (rerun with it to resume)", opts.journal) end
   local stopped = wf.interrupt_status()
   if stopped then
-    ctx:warn("interrupted: items in flight were finished, nothing new was started; "
-             .. "rerun%s to go on", opts.journal and " with the same --journal" or "")
+    if ctx.abandoned and ctx.abandoned > 0 then
+      ctx:warn("interrupted: nothing new was started; %d item%s still in flight after "
+               .. "the grace %s abandoned (the write may have been made); rerun%s to "
+               .. "read %s again and go on", ctx.abandoned, ctx.abandoned == 1 and "" or "s",
+               ctx.abandoned == 1 and "was" or "were",
+               opts.journal and " with the same --journal" or "",
+               ctx.abandoned == 1 and "it" or "them")
+    else
+      ctx:warn("interrupted: items in flight were finished, nothing new was started; "
+               .. "rerun%s to go on", opts.journal and " with the same --journal" or "")
+    end
     return stopped
   end
   return status

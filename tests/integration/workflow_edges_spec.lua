@@ -170,12 +170,13 @@ describe("workflow edges", function()
 
   -- Start a workflow in the background, wait for `ready` in its output,
   -- send `sig` (once or twice); the finished run.
-  local function interrupt(args, ready, sig, twice, delay)
+  local function interrupt(args, ready, sig, twice, delay, env)
     local out, err = os.tmpname(), os.tmpname()
     local words = { run.quote(run.bin), "--connect-to", run.quote(c.url), "run", "toggle" }
     for _, a in ipairs(args) do words[#words + 1] = run.quote(a) end
     local script = "ALIBABA_CLOUD_ACCESS_KEY_ID=" .. run.quote(cloud.AK.id)
       .. " ALIBABA_CLOUD_ACCESS_KEY_SECRET=" .. run.quote(cloud.AK.secret) .. " "
+      .. (env or "")
       .. table.concat(words, " ") .. " >" .. out .. " 2>" .. err .. " & pid=$!\n"
       .. "n=0; until grep -q " .. run.quote(ready) .. " " .. out
       .. " || [ $n -gt 400 ]; do sleep 0.05; n=$((n+1)); done\n"
@@ -244,6 +245,31 @@ describe("workflow edges", function()
     end
     assert.equal(0, c:count("UpdateLogStore"))
     os.remove(report)
+  end)
+
+  it("abandons what is still in flight when the grace runs out, and says so", function()
+    c:faults { latency_ms = 700 }
+    local report, journal = fx.tmp(".json"), fx.tmp(".jsonl")
+    local r = interrupt({ "--state", "off", "--region", "cn-hangzhou", "--logstore", "*",
+                          "--apply", "--concurrency", "4", "--report", report,
+                          "--journal", journal }, "plan: ", "INT", false, 0.2,
+                        "SLSH_INTERRUPT_GRACE=1 ")
+    assert.equal(130, r.code, r.stdout .. r.stderr)
+    no_traceback(r)
+    assert.truthy(r.stdout:find("still in flight after the grace", 1, true), r.stdout)
+    local _, rows = fx.report(report)
+    local in_flight = 0
+    for _, row in ipairs(rows) do
+      if row.reason:find("interrupted in flight: the write may have been made", 1, true) then
+        in_flight = in_flight + 1
+      end
+    end
+    assert.is_true(in_flight > 0, r.stdout)
+    local f = io.open(journal)
+    for line in f:lines() do assert.equal("applied", json.decode(line).status) end
+    f:close()
+    os.remove(report)
+    os.remove(journal)
   end)
 
   it("exits at once on a second Ctrl-C", function()
