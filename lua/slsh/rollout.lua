@@ -233,16 +233,18 @@ function M.state_fingerprint(ls)
 end
 
 -- The changes of a plan, in a --plan-out file.
-local function write_plan(path, policy, rows)
+local function write_plan(path, ctx, rows)
+  local policy = ctx.policy
   local out = {}
   for _, r in ipairs(rows) do
     if M.CHANGES[r.status] and r.conf then
       out[#out + 1] = json.object({ region = r.region, project = r.project,
                                     logstore = r.logstore, action = r.action,
                                     conf = r.conf, state = r.state,
+                                    target = policy.fingerprint(r, ctx),
                                     reason = r.reason },
                                   { "region", "project", "logstore", "action", "conf",
-                                    "state", "reason" })
+                                    "state", "target", "reason" })
     end
   end
   local doc = json.object({ format = M.PLAN_FORMAT, workflow = policy.name,
@@ -277,7 +279,8 @@ function M.read_plan(path, name)
   for i, c in ipairs(doc.changes) do
     if type(c) ~= "table" or not wf.region_ok(c.region) or type(c.project) ~= "string"
        or type(c.logstore) ~= "string" or not M.CHANGES[c.action]
-       or type(c.conf) ~= "table" or type(c.state) ~= "string" then
+       or type(c.conf) ~= "table" or type(c.state) ~= "string"
+       or type(c.target) ~= "string" then
       return nil, "--plan " .. path .. ": change " .. i .. " is incomplete"
     end
   end
@@ -308,20 +311,29 @@ end
 -- logstore is still exactly as it was when planned.
 local function plan_saved(ctx, t, row)
   local c = t.planned
+  local blocked = ctx:blocked_reason(t.region)
+  if blocked then
+    row.action, row.status = "refused", "refused"
+    row.reason = "pre-flight: " .. blocked .. " (would " .. c.action .. ")"
+    return row
+  end
+  local target = ctx.policy.fingerprint(t, ctx)
+  if target ~= c.target then
+    -- e.g. byok-rollout planned with one --key and applied with another
+    row.action, row.status = "refused", "refused"
+    row.reason = "the plan was made for '" .. tostring(c.target) .. "', this run is for '"
+                 .. tostring(target) .. "': give the options the plan was made with"
+    return row
+  end
   if row.state ~= c.state then
     row.action, row.status = "refused", "refused"
     row.reason = "changed since the plan (the logstore no longer is as it was "
-                 .. "planned from): not " .. c.action .. "ed; plan again"
+                 .. "planned from): nothing written (planned: " .. c.action .. "); plan again"
     return row
   end
   row.action, row.status, row.conf = c.action, c.action, c.conf
   row.reason = "as planned: " .. tostring(c.reason)
-  local blocked = ctx:blocked_reason(t.region)
-  if blocked then
-    row.reason = "pre-flight: " .. blocked .. " (would " .. c.action .. ")"
-    row.action, row.status, row.conf = "refused", "refused", nil
-  end
-  if row.conf then row.target = M.describe(encconf.parse(row.conf)) end
+  row.target = M.describe(encconf.parse(row.conf))
   return row
 end
 
@@ -671,7 +683,7 @@ function M.main(policy, args)
   local status
   if not opts.apply then
     if opts.plan_out and not wf.stopping() then
-      local wrote, werr = write_plan(opts.plan_out, policy, rows)
+      local wrote, werr = write_plan(opts.plan_out, ctx, rows)
       if not wrote then
         io.stderr:write(policy.name, ": cannot write the plan: ", tostring(werr), "\n")
         return 1

@@ -351,6 +351,15 @@ describe("workflow edges", function()
     c:restore(st)
     c:reset_stats()
     local report = fx.tmp(".json")
+    -- a plan applied with other options than it was made with is refused
+    r = slsh_run(c, {}, "toggle", { "--state", "on", "--apply", "--plan", plan,
+                                    "--report", report })
+    assert.equal(3, r.code, r.stdout .. r.stderr)
+    for _, row in pairs(fx.report(report)) do
+      assert.equal("refused", row.status)
+      assert.matches("the plan was made for 'toggle off'", row.reason, 1, true)
+    end
+    assert.equal(0, c:count("UpdateLogStore"))
     r = slsh_run(c, {}, "toggle", { "--state", "off", "--apply", "--plan", plan,
                                     "--report", report })
     assert.equal(3, r.code, r.stdout .. r.stderr)
@@ -363,6 +372,28 @@ describe("workflow edges", function()
     local after = fx.stores(c:state())
     assert.is_true(after["app-hz/byok-new"].encrypt_conf.enable)
     assert.is_true(after["app-hz/byok-other"].encrypt_conf.enable)
+    os.remove(plan)
+    os.remove(report)
+  end)
+
+  it("saves and carries out a byok-rollout plan, with the key it was made for", function()
+    local plan, report = fx.tmp(".json"), fx.tmp(".json")
+    local r = slsh_run(c, {}, "byok-rollout", { "--region", "cn-hangzhou", "--key",
+                                                "alias/slsh-byok", "--logstore", "plain*",
+                                                "--plan-out", plan })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    r = slsh_run(c, {}, "byok-rollout", { "--key", "cn-hangzhou=" .. fx.KEY_B, "--apply",
+                                          "--plan", plan, "--report", report })
+    assert.equal(3, r.code, r.stdout .. r.stderr)
+    assert.equal(0, c:count("UpdateLogStore"))
+    r = slsh_run(c, {}, "byok-rollout", { "--key", "alias/slsh-byok", "--apply",
+                                          "--plan", plan, "--report", report })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    local rows = fx.report(report)
+    assert.equal("applied", rows["app-hz/plain"].status)
+    assert.equal("applied", rows["app-hz/plain2"].status)
+    assert.equal(2, c:count("UpdateLogStore"))
+    assert.equal(fx.KEY, fx.stores(c:state())["app-hz/plain"].encrypt_conf.user_cmk_info.cmk_key_id)
     os.remove(plan)
     os.remove(report)
   end)
