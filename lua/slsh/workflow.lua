@@ -96,30 +96,10 @@ function M.region_ok(r)
   return type(r) == "string" and r:match("^[a-z][a-z0-9-]*[a-z0-9]$") ~= nil
 end
 
--- The region_id of the credentials profile (--profile, else the current
--- one) in ~/.aliyun/config.json, as aliyun-cli uses it; nil when there is
--- none (the credential chain reports a broken file, not this).
-local function profile_region()
-  local home = os.getenv("HOME")
-  if not home then return nil end
-  local f = io.open(home .. "/.aliyun/config.json", "r")
-  if not f then return nil end
-  local ok, conf = pcall(json.decode, f:read("a"))
-  f:close()
-  if not ok or type(conf) ~= "table" or type(conf.profiles) ~= "table" then return nil end
-  local want = slsh.config.profile or conf.current
-  for _, p in ipairs(conf.profiles) do
-    if type(p) == "table" and p.name == want and type(p.region_id) == "string"
-       and p.region_id ~= "" then
-      return p.region_id
-    end
-  end
-end
-
 --- wf.default_regions() -> list: slsh's --region (a comma-separated
 -- list), else ALIBABA_CLOUD_REGION_ID, else the profile's region_id.
 function M.default_regions()
-  local r = slsh.config.region or profile_region()
+  local r = slsh.default_region()
   local list = {}
   for item in tostring(r or ""):gmatch("[^,%s]+") do list[#list + 1] = item end
   return list

@@ -422,7 +422,10 @@ describe("workflow edges", function()
     local words = { "--connect-to", c.url, "run", "toggle" }
     for _, a in ipairs(args) do words[#words + 1] = a end
     r = run.slsh(words, { env = { HOME = home } })
+    local client = run.slsh({ "-e", "print(slsh.sls.client{}.region)" },
+                            { env = { HOME = home } })
     os.execute("rm -rf " .. home)
+    assert.equal("cn-shanghai\n", client.stdout, client.stderr)
     assert.equal(0, r.code, r.stdout .. r.stderr)
     assert.truthy(r.stdout:find("plan: 1 logstores", 1, true), r.stdout)
   end)
