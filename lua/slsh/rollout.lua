@@ -32,6 +32,7 @@ local encconf = require "slsh.encrypt_conf"
 local json = require "slsh.json"
 local sign = require "slsh.sign"
 local host = require "slsh.host.core"
+local report = require "slsh.report"
 
 local M = {}
 
@@ -630,7 +631,7 @@ function M.main(policy, args)
   done, ok, err = phase(task.run, policy.preflight or M.preflight_caller, ctx)
   -- an end before the plan still leaves a (empty) report, not an empty file
   local function ended(status)
-    wf.finish({}, opts, APPLY_COLUMNS, policy.name, REPORT_COLUMNS)
+    if opts.report then report.write(opts.report, {}, REPORT_COLUMNS) end
     return status
   end
   if not done or wf.stopping() then
