@@ -122,7 +122,8 @@ local function dirname(path)
   return d == "" and "/" or d
 end
 
--- Check an output file's place: not a directory, its directory exists.
+--- wf.check_output(path, option) -> nil | message: an output file's
+-- place is usable: not a directory, and its directory exists.
 local function check_place(path, option)
   if is_dir(path) then return option .. " " .. path .. " is a directory" end
   local dir = dirname(path)
@@ -130,6 +131,8 @@ local function check_place(path, option)
     return option .. " " .. path .. ": no directory " .. dir
   end
 end
+
+M.check_output = check_place
 
 --- wf.check_journal(path) -> entries (key -> entry) | nil, message: a
 -- journal file read in full; a line that is not a journal entry (a
