@@ -93,7 +93,9 @@ describe("slsh run audit", function()
     local got = {}
     for _, row in ipairs(rows) do
       assert.equal(P, row.project)
-      got[row.logstore] = { row.findings, row.severity }
+      -- findings is a JSON array ([] when there are none)
+      assert.is_true(json.is_array(row.findings), row.logstore)
+      got[row.logstore] = { table.concat(row.findings, ","), row.severity }
     end
     assert.same(EXPECTED, got)
     -- the table and the summary say the same
@@ -171,8 +173,10 @@ describe("slsh run audit", function()
   it("writes the report columns to CSV and JSON", function()
     local csv_path = tmp(".csv")
     audit { "--logstore", "byok-disabled-key,plain", "--report", csv_path, "--quiet" }
+    local csv = read(csv_path)
+    assert.is_nil(csv:find("\r", 1, true)) -- "\n" line ends
     local lines = {}
-    for l in read(csv_path):gmatch("([^\r\n]+)") do lines[#lines + 1] = l end
+    for l in csv:gmatch("([^\n]+)") do lines[#lines + 1] = l end
     assert.equal(table.concat(REPORT_COLUMNS, ","), lines[1])
     assert.equal(3, #lines)
     local prefix = "cn-hangzhou,slsh-test-project,byok-disabled-key,byok,yes,default,"
