@@ -189,6 +189,28 @@ describe("slsh run audit", function()
     assert.equal(true, rows[1].enabled)
   end)
 
+  it("writes the JSON report to stdout with --report -, everything else to stderr", function()
+    local r = audit { "--report", "-", "--logstore", "byok-disabled-key,plain" }
+    assert.equal(3, r.code, r.stderr)
+    local rows = assert(json.decode(r.stdout))
+    assert.equal(2, #rows)
+    assert.same({ "cmk_disabled", "deletion_protection_off" }, rows[1].findings)
+    assert.matches("audit: 2 logstores in 1 project", r.stderr, 1, true)
+    assert.matches("byok%-disabled%-key%s+byok", r.stderr)
+    assert.matches("report written to standard output", r.stderr, 1, true)
+  end)
+
+  it("refuses a report path it cannot write before reading anything", function()
+    c:reset_stats()
+    for _, path in ipairs { tmp(".txt"), "/no/such/dir/r.json" } do
+      local r = audit { "--report", path }
+      assert.equal(2, r.code, r.stdout .. r.stderr)
+      assert.matches("report", r.stderr, 1, true)
+      assert.not_matches("traceback", r.stderr)
+    end
+    assert.equal(0, c:count("ListProject") + c:count("GetLogStore"))
+  end)
+
   it("audits every selected region and project", function()
     local r = run.slsh({ "--connect-to", c.url, "run", "audit", "--region",
                          "cn-hangzhou,cn-shanghai", "--project", "slsh-test-*",
