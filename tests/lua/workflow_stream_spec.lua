@@ -91,7 +91,9 @@ describe("slsh.workflow streaming", function()
 
   it("hands rows to the sink in the order of the targets, keeping none", function()
     local items = {}
-    for i = 1, 60 do items[i] = { region = "cn-hangzhou", project = "p", logstore = "l" .. i, n = i } end
+    for i = 1, 60 do
+      items[i] = { region = "cn-hangzhou", project = "p", logstore = "l" .. i, n = i }
+    end
     local got = {}
     local n = wf.run(items, function(t)
       task.sleep((t.n * 7919 % 13) / 1000) -- finishing out of order
