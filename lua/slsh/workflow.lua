@@ -197,8 +197,10 @@ function M.targets(opts)
     only, err = read_list(opts.project_file)
     if not only then return nil, err end
   end
-  local regions = {}
-  for i, r in ipairs(opts.regions) do regions[i] = r end
+  local regions, seen = {}, {}
+  for _, r in ipairs(opts.regions) do
+    if not seen[r] then regions[#regions + 1], seen[r] = r, true end
+  end
   table.sort(regions)
   local concurrency = opts.concurrency or 8
   local self = setmetatable({
@@ -370,7 +372,7 @@ function Targets:next()
       end
     elseif self:paging() then
       local page = self.pages[self.regions[self.region_i]]
-      if page and not page.done then task.wait(page.task) end
+      if not page.done then task.wait(page.task) end
     else
       self.listed = true
       return nil

@@ -59,6 +59,12 @@ describe("slsh.workflow streaming", function()
     assert.equal(42, c:count("ListLogStores"))
   end)
 
+  it("lists a region given twice once", function()
+    local all = assert(wf.targets(opts { regions = { "cn-shanghai", "cn-shanghai" } })):all()
+    assert.equal(1, #all)
+    assert.equal("sh-plain", all[1].logstore)
+  end)
+
   it("makes a row of a project whose logstores cannot be listed, and goes on", function()
     c:faults { next = { { status = 403, code = "Unauthorized", message = "denied",
                           match = { service = "sls", action = "ListLogStores" } } } }
