@@ -10,6 +10,7 @@
  */
 #include "slsh/cred.h"
 #include "slsh/buf.h"
+#include "slsh/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -231,69 +232,20 @@ static struct slsh_cred_source *src_new(struct cred_ctx *c,
 
 /* ---- time ---- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long long days_from_civil(long long y, int m, int d)
-{
-  long long era, yoe, doy, doe;
-
-  y -= m <= 2;
-  era = (y >= 0 ? y : y - 399) / 400;
-  yoe = y - era * 400;
-  doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-/* Read exactly `n` decimal digits. */
-static int digits(const char *s, int n, int *v)
-{
-  int i;
-
-  *v = 0;
-  for(i = 0; i < n; i++) {
-    if(s[i] < '0' || s[i] > '9')
-      return -1;
-    *v = *v * 10 + (s[i] - '0');
-  }
-  return 0;
-}
-
+/* Expirations go through the one calendar in text.c. */
 int slsh_cred_parse_time(const char *s, long long *out)
 {
-  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-                              31};
-  int y, mo, d, h, mi, se, leap;
+  int64_t t;
 
-  if(!s || strlen(s) < 20 || digits(s, 4, &y) || s[4] != '-' ||
-     digits(s + 5, 2, &mo) || s[7] != '-' || digits(s + 8, 2, &d) ||
-     s[10] != 'T' || digits(s + 11, 2, &h) || s[13] != ':' ||
-     digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &se))
+  if(slsh_time_parse_iso8601(s, &t))
     return -1;
-  s += 19;
-  if(*s == '.') {
-    s++;
-    if(*s < '0' || *s > '9')
-      return -1;
-    while(*s >= '0' && *s <= '9')
-      s++;
-  }
-  if(s[0] != 'Z' || s[1])
-    return -1;
-  leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if(mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-     (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || se > 60)
-    return -1;
-  *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+  *out = (long long)t;
   return 0;
 }
 
 void slsh_cred_format_time(long long t, char *buf)
 {
-  time_t tt = (time_t)t;
-  struct tm tm;
-
-  if((long long)tt != t || !gmtime_r(&tt, &tm) ||
-     !strftime(buf, SLSH_CRED_TIMELEN, "%Y-%m-%dT%H:%M:%SZ", &tm))
+  if(slsh_time_iso8601((int64_t)t, buf))
     snprintf(buf, SLSH_CRED_TIMELEN, "@%lld", t);
 }
 

@@ -24,6 +24,7 @@
 #include "lslsh.h"
 #include "l_json.h"
 #include "slsh/json.h"
+#include "slsh/text.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -288,7 +289,7 @@ fail:
 static json_t *tj_member(struct tojson *s, const char *key, size_t klen,
                          size_t depth, const struct tj_anc *me)
 {
-  size_t bad = slsh_json_utf8_valid(key, klen);
+  size_t bad = slsh_utf8_valid(key, klen);
   json_t *v;
 
   if(bad != klen) {
@@ -485,7 +486,7 @@ static json_t *tj_value(struct tojson *s, int idx, size_t depth,
     return tj_table(s, idx, depth, up);
   case LUA_TSTRING:
     str = lua_tolstring(L, idx, &len);
-    bad = slsh_json_utf8_valid(str, len);
+    bad = slsh_utf8_valid(str, len);
     if(bad != len) {
       tj_fail(s, SLSH_E_JSON_TYPE, "string is not valid UTF-8 (byte %zu)",
               bad);

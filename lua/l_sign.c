@@ -12,6 +12,7 @@
 #include "lslsh.h"
 #include "slsh/crypto.h"
 #include "slsh/sign.h"
+#include "slsh/text.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -489,14 +490,9 @@ static int sign_base64(lua_State *L)
 static void lsign_pushhex(lua_State *L, const unsigned char *p, size_t n,
                           int upper)
 {
-  const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
   char hex[2 * SLSH_SHA256_LEN];
-  size_t i;
 
-  for(i = 0; i < n; i++) {
-    hex[2 * i] = digits[p[i] >> 4];
-    hex[2 * i + 1] = digits[p[i] & 15];
-  }
+  slsh_hex(hex, p, n, upper);
   lua_pushlstring(L, hex, 2 * n);
 }
 
