@@ -1090,7 +1090,7 @@ static int cli_step(struct cred_ctx *c, const char *named,
   struct slsh_buf file, names;
   char *own = NULL;
   json_t *root = NULL, *cur;
-  int rc = -1;
+  int rc = -1, chosen = 0;
 
   off = env_true(c, env_ignore_profile);
   if(off) {
@@ -1136,14 +1136,25 @@ static int cli_step(struct cred_ctx *c, const char *named,
       goto fail;
     }
     name = json_string_value(cur);
-    if(!name || !*name)
+    if(name && *name)
+      chosen = 1;
+    else
       name = "default";
   }
   rc = cli_profile(c, root, path, name, chain, 0, out);
   if(rc == 0) {
     cli_names(root, &names);
-    note(c, "%s: no profile '%s' (profiles: %s)", path, name,
-         names.len ? slsh_buf_str(&names) : "none");
+    /* The file chose this profile: going on to the next source would run
+     * as another identity (an instance role, say) than the one the user
+     * selected, so a missing one is an error, not a note. */
+    if(chosen)
+      rc = slsh_err_set(c->e, SLSH_E_CREDENTIALS_INVALID, "current",
+                        "%s: 'current' names profile '%s', which is not in "
+                        "the file (profiles: %s)", path, name,
+                        names.len ? slsh_buf_str(&names) : "none");
+    else
+      note(c, "%s: no profile '%s' (profiles: %s)", path, name,
+           names.len ? slsh_buf_str(&names) : "none");
   }
 fail:
   json_free(root);

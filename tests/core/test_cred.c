@@ -723,9 +723,24 @@ static void profile_selection(void **state)
      {"ALIBABA_CLOUD_PROFILE=zz", NULL}, NULL, NULL, NULL, NULL,
      "credentials_missing", "profile",
      "profile 'zz' (from ALIBABA_CLOUD_PROFILE) not found"},
-    {"current missing: next step", "{\"current\":\"gone\",\"profiles\":["
+    /* issue 7: a `current` naming no profile used to fall through to the
+     * INI file or the ECS instance role, i.e. run as another identity */
+    {"current missing is an error, not the INI file",
+     "{\"current\":\"gone\",\"profiles\":[" AKP("x") "]}", INI_AK, {NULL},
+     NULL, NULL, NULL, NULL, "credentials_invalid", "current",
+     ".aliyun/config.json: 'current' names profile 'gone', which is not in "
+     "the file (profiles: x)"},
+    {"current missing is an error, not the instance role",
+     "{\"current\":\"gone\",\"profiles\":[]}", NULL, {NULL}, NULL, NULL,
+     NULL, NULL, "credentials_invalid", "current",
+     "'current' names profile 'gone', which is not in the file (profiles: "
+     "none)"},
+    {"empty current means default", "{\"current\":\"\",\"profiles\":["
      AKP("x") "]}", INI_AK, {NULL}, NULL, "static", "I", NULL, NULL, NULL,
-     "no profile 'gone' (profiles: x)"},
+     "no profile 'default' (profiles: x)"},
+    {"explicit profile beats a dangling current",
+     "{\"current\":\"gone\",\"profiles\":[" AKP("x") "]}", NULL, {NULL},
+     "x", "static", NULL, "profile x (AK)", NULL, NULL, NULL},
   };
 
   (void)state;
