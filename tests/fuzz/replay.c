@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * libFuzzer does, so that ASan sees any read past the end. */
 static void replay_one(const char *p, size_t n)
 {
-  uint8_t *copy = malloc(n ? n : 1);
+  uint8_t *copy = calloc(1, n ? n : 1);
 
   if(!copy) {
     fprintf(stderr, "replay: out of memory\n");
