@@ -14,7 +14,7 @@ packages=(
   liblua5.4-dev lua5.4 libcurl4-openssl-dev libssl-dev libjansson-dev
   libedit-dev
   libcmocka-dev lua-busted lua-check python3 openssl tmux valgrind locales
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev groff-base zsh
 )
 # Node.js and npm run the official SDKs in tests/peer; any node >= 18 does.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -1,6 +1,7 @@
 /*
  * Helpers shared by the Lua bindings (lua/ is the only code that includes
- * lua.h). Not installed; the public C surface is core/include/slsh/.
+ * lua.h). Not installed; the public C surface is core/include/slsh/
+ * and lua/include/slsh/host.h.
  */
 #ifndef SLSH_LUA_H
 #define SLSH_LUA_H

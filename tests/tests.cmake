@@ -6,6 +6,7 @@
 #   tests/repl/test_*.py           the REPL driven in a pseudo-terminal
 #   tests/integration/*_spec.lua   workflows end to end (busted, emulator)
 #   tests/fuzz/fuzz_*.c            each libFuzzer target replayed over seeds
+#   tests/install/test_install.sh  the installed tree (DESTDIR)
 #
 # Labels pick a part: `ctest -L unit` (C tests and specs that need no
 # server: seconds), integration (specs against the emulator), emulator,
@@ -111,7 +112,7 @@ endif()
 find_program(LUACHECK luacheck)
 if(LUACHECK AND NOT SLSH_ASAN)
   set(lua_dirs "")
-  foreach(d lua scripts tests)
+  foreach(d lua scripts tests dist)
     if(IS_DIRECTORY ${PROJECT_SOURCE_DIR}/${d})
       list(APPEND lua_dirs ${d})
     endif()
@@ -120,6 +121,17 @@ if(LUACHECK AND NOT SLSH_ASAN)
            COMMAND ${LUACHECK} --no-color -q ${lua_dirs}
            WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
   set_tests_properties(lint/luacheck PROPERTIES LABELS lint)
+endif()
+
+# The installed tree: cmake --install into a temporary DESTDIR, then the
+# headers, a C program, the man page and the completion are tried there
+# (not under ASan, whose instrumented libslsh.a needs sanitizer flags).
+if(NOT SLSH_ASAN)
+  add_test(NAME install/tree
+           COMMAND bash ${PROJECT_SOURCE_DIR}/tests/install/test_install.sh
+                   ${PROJECT_BINARY_DIR})
+  set_tests_properties(install/tree PROPERTIES ENVIRONMENT "${SLSH_TEST_ENV}"
+                       TIMEOUT 300 LABELS install)
 endif()
 
 # The libFuzzer targets, built with any compiler over a small driver that

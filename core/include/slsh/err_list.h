@@ -8,9 +8,11 @@
  * (e.g. "LogStoreNotExist"); these are slsh's own codes for everything else.
  * Lua code uses no other lower-case code (tests/lua/err_codes_spec.lua).
  *
- * Installed with the other headers and included without a guard, once per
- * use, so it stays a bare list.
+ * Installed with the other headers. It has no include guard, since each
+ * use defines SLSH_ERR its own way; without SLSH_ERR it is empty, so that
+ * it compiles on its own like every installed header.
  */
+#ifdef SLSH_ERR
 SLSH_ERR(OK, "ok", "no error")
 SLSH_ERR(NOMEM, "out_of_memory", "out of memory")
 SLSH_ERR(INVALID_ARGUMENT, "invalid_argument", "a required argument is missing or wrong")
@@ -41,3 +43,4 @@ SLSH_ERR(IO, "io", "a file could not be opened, read or written")
 SLSH_ERR(USAGE, "usage", "the command line is wrong (unknown option or missing value)")
 SLSH_ERR(LUA_ERROR, "lua_error", "a script raised an error (a bug or a failed assert)")
 SLSH_ERR(INTERNAL, "internal", "internal error")
+#endif
