@@ -10,11 +10,11 @@
  */
 #include "slsh/cred.h"
 #include "slsh/buf.h"
+#include "slsh/json.h"
 #include "slsh/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,28 +289,61 @@ static void json_free(json_t *j)
   }
 }
 
-/* Parse `len` bytes as a JSON object. On failure the message gives the
- * byte offset and jansson's reason without the text "near" which jansson
- * would quote (it could be part of a secret). */
+/* What the JSON parser says, unless its message would quote the text
+ * (an escape, a number, a key), which could be part of a secret: then
+ * only the kind of fault. */
+static const char *json_reason(const char *msg)
+{
+  static const struct {
+    const char *prefix, *safe;
+  } quoting[] = {
+    {"invalid escape", "invalid escape in a string"},
+    {"lone ", "lone UTF-16 surrogate in a string"},
+    {"integer ", "integer out of range"},
+    {"number ", "number out of range"},
+    {"duplicate key", "duplicate key"},
+  };
+  size_t i;
+
+  for(i = 0; i < sizeof(quoting) / sizeof(quoting[0]); i++)
+    if(!strncmp(msg, quoting[i].prefix, strlen(quoting[i].prefix)))
+      return quoting[i].safe;
+  return msg;
+}
+
+/* Parse `len` bytes as a JSON object with slsh's own parser (json.c), the
+ * one every other JSON in slsh goes through. On failure the message gives
+ * the 0-based byte offset, the 1-based line and column and the reason,
+ * never the text there. */
 static json_t *json_parse(const char *what, const char *data, size_t len,
                           enum slsh_errcode code, struct slsh_err *e)
 {
-  json_error_t je;
+  struct slsh_err pe;
+  size_t off = 0, i, line = 1, col = 1;
+  char reason[sizeof(pe.message)], *at;
   json_t *j;
-  char *near;
 
-  j = json_loadb(data, len, 0, &je);
+  slsh_err_clear(&pe);
+  j = slsh_json_parse(data, len, NULL, &pe, &off);
   if(!j) {
-    near = strstr(je.text, " near ");
-    if(near)
-      *near = '\0';
-    slsh_err_set(e, code, NULL,
-                 "%s: invalid JSON at byte %d (line %d, column %d): %s",
-                 what, je.position, je.line, je.column, je.text);
-    slsh_wipe(&je, sizeof(je));
+    for(i = 0; i < off && i < len; i++) {
+      if(data[i] == '\n') {
+        line++;
+        col = 1;
+      }
+      else
+        col++;
+    }
+    snprintf(reason, sizeof(reason), "%s", json_reason(pe.message));
+    at = strstr(reason, " at byte ");
+    if(at)
+      *at = '\0';
+    slsh_err_set(e, pe.code == SLSH_E_NOMEM ? SLSH_E_NOMEM : code, NULL,
+                 "%s: invalid JSON at byte %zu (line %zu, column %zu): %s",
+                 what, off, line, col, reason);
+    slsh_wipe(&pe, sizeof(pe));
     return NULL;
   }
-  slsh_wipe(&je, sizeof(je));
   if(!json_is_object(j)) {
     json_free(j);
     slsh_err_set(e, code, NULL, "%s: the JSON is not an object", what);
