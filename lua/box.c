@@ -2,8 +2,9 @@
  * The one "box" of the bindings (lslsh.h): a userdata that owns C memory
  * while Lua code that may raise runs, so that nothing leaks when it does.
  * Following Lua's own liolib, the box is pushed before the memory is
- * acquired; __gc frees whatever it still holds, and slsh_box_free frees
- * it at once on the normal path.
+ * acquired; __gc (and __close, for a box marked to be closed) frees
+ * whatever it still holds, and slsh_box_free frees it at once on the
+ * normal path. Freeing twice is harmless.
  */
 #include "lslsh.h"
 
@@ -36,6 +37,8 @@ struct slsh_box *slsh_box_push(lua_State *L)
   if(luaL_newmetatable(L, BOX_MT)) {
     lua_pushcfunction(L, box__gc);
     lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, box__gc);
+    lua_setfield(L, -2, "__close");
   }
   lua_setmetatable(L, -2);
   return b;

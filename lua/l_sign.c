@@ -19,7 +19,6 @@
 #include <string.h>
 
 #define LSIGN_RESULT_MT "slsh.sign.result"
-#define LSIGN_BUF_MT "slsh.sign.buffer"
 
 /* What the readers of one call share. */
 struct lsign_args {
@@ -36,13 +35,6 @@ static int result__close(lua_State *L)
   return 0;
 }
 
-/* __close and __gc of a scratch buffer. */
-static int buffer__close(lua_State *L)
-{
-  slsh_buf_free(luaL_checkudata(L, 1, LSIGN_BUF_MT));
-  return 0;
-}
-
 /* Push a to-be-closed result: freed when the C function returns or
  * raises. */
 static struct slsh_sign_result *lsign_newresult(lua_State *L)
@@ -55,15 +47,13 @@ static struct slsh_sign_result *lsign_newresult(lua_State *L)
   return r;
 }
 
-/* Push a to-be-closed scratch buffer. */
+/* Push a to-be-closed scratch buffer (in a box, lslsh.h). */
 static struct slsh_buf *lsign_newbuf(lua_State *L)
 {
-  struct slsh_buf *b = lua_newuserdatauv(L, sizeof(*b), 0);
+  struct slsh_box *b = slsh_box_push(L);
 
-  slsh_buf_init(b, 0);
-  luaL_setmetatable(L, LSIGN_BUF_MT);
   lua_toclose(L, -1);
-  return b;
+  return &b->buf;
 }
 
 /* Start reading the argument table of `fn`. */
@@ -601,13 +591,6 @@ int luaopen_slsh_sign_core(lua_State *L)
     lua_pushcfunction(L, result__close);
     lua_setfield(L, -2, "__close");
     lua_pushcfunction(L, result__close);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_pop(L, 1);
-  if(luaL_newmetatable(L, LSIGN_BUF_MT)) {
-    lua_pushcfunction(L, buffer__close);
-    lua_setfield(L, -2, "__close");
-    lua_pushcfunction(L, buffer__close);
     lua_setfield(L, -2, "__gc");
   }
   lua_pop(L, 1);
