@@ -747,7 +747,6 @@ static int member_cmp(const void *a, const void *b)
  * none are copied at once. */
 static int dump_string(struct dumper *d, const char *s, size_t n)
 {
-  static const char hex[] = "0123456789abcdef";
   struct slsh_buf *b = d->out;
   size_t i, run = 0, bad = slsh_utf8_valid(s, n);
 
@@ -774,8 +773,7 @@ static int dump_string(struct dumper *d, const char *s, size_t n)
     case '\t': esc[1] = 't'; break;
     default:
       memcpy(esc + 1, "u00", 3);
-      esc[4] = hex[c >> 4];
-      esc[5] = hex[c & 15];
+      slsh_hex(esc + 4, &c, 1, 0);
       k = 6;
     }
     slsh_buf_add(b, esc, k);
