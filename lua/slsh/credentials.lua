@@ -78,6 +78,10 @@ local function new_provider(spec, clock, verbose, log)
   }, Provider)
 end
 
+-- Lines already written to stderr: every client of a run has its own
+-- provider, and the user wants to read the source once, not per client.
+local said = {}
+
 -- With -v, say once which source the credentials came from (the source
 -- that worked, for a chain of candidates): its kind and where it was
 -- found, which never includes a key or a token.
@@ -88,7 +92,8 @@ local function announce(p)
   local line = string.format("credentials: %s from %s", spec.kind, spec.origin)
   if p.log then
     p.log(line)
-  else
+  elseif not said[line] then
+    said[line] = true
     io.stderr:write("slsh: ", line, "\n")
   end
 end

@@ -423,11 +423,26 @@ describe("slsh.credentials resolving", function()
       assert.same({ "credentials: credentials_uri from env ALIBABA_CLOUD_CREDENTIALS_URI" }, lines)
     end)
 
+    it("is one line on stderr from the command line's -v, none without", function()
+      local run = require "run"
+      local code = 'local c = require "slsh.credentials"; '
+        .. 'assert(c{}):get(); assert(c{}):get(); print("done")'
+      local e = { HOME = h, ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true" }
+      local r = run.slsh({ "-v", "--profile", "cur", "-e", code }, { env = e })
+      assert.equal(0, r.code, r.stderr)
+      assert.equal("done\n", r.stdout)
+      assert.equal("slsh: credentials: static from profile cur (AK) in " .. h
+        .. "/.aliyun/config.json\n", r.stderr)
+      r = run.slsh({ "--profile", "cur", "-e", code }, { env = e })
+      assert.equal(0, r.code, r.stderr)
+      assert.equal("", r.stderr)
+    end)
+
     it("is silent without -v", function()
       assert.same({}, lines_of { env = env(h) })
     end)
 
-    it("follows slsh.config.verbose and writes to stderr by default", function()
+    it("follows slsh.config.verbose, writes to stderr once per source", function()
       local saved_v, saved_err = slsh.config.verbose, io.stderr
       local got = {}
       slsh.config.verbose = 1
@@ -435,6 +450,8 @@ describe("slsh.credentials resolving", function()
         for _, s in ipairs { ... } do got[#got + 1] = s end
       end }
       local ok, err = pcall(function()
+        assert(credentials { env = env(h) }):get()
+        -- a second client's provider of the same source says nothing more
         assert(credentials { env = env(h) }):get()
       end)
       slsh.config.verbose, io.stderr = saved_v, saved_err -- luacheck: ignore 122
