@@ -428,14 +428,22 @@ describe("slsh.credentials resolving", function()
       local code = 'local c = require "slsh.credentials"; '
         .. 'assert(c{}):get(); assert(c{}):get(); print("done")'
       local e = { HOME = h, ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true" }
+      -- slsh's own lines (an ASan build adds its leak-suppression report)
+      local function said(stderr)
+        local lines = {}
+        for line in stderr:gmatch("[^\n]+") do
+          if line:match("^slsh:") then lines[#lines + 1] = line end
+        end
+        return lines
+      end
       local r = run.slsh({ "-v", "--profile", "cur", "-e", code }, { env = e })
       assert.equal(0, r.code, r.stderr)
       assert.equal("done\n", r.stdout)
-      assert.equal("slsh: credentials: static from profile cur (AK) in " .. h
-        .. "/.aliyun/config.json\n", r.stderr)
+      assert.same({ "slsh: credentials: static from profile cur (AK) in " .. h
+        .. "/.aliyun/config.json" }, said(r.stderr))
       r = run.slsh({ "--profile", "cur", "-e", code }, { env = e })
       assert.equal(0, r.code, r.stderr)
-      assert.equal("", r.stderr)
+      assert.same({}, said(r.stderr))
     end)
 
     it("is silent without -v", function()
