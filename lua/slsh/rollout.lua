@@ -458,11 +458,15 @@ local function apply_rows(ctx, rows, label)
     return apply_one(ctx, row, clients)
   end, ctx.opts, label)
   for i, r in ipairs(done) do
-    if r ~= rows[i] then -- raised or not started: keep what the plan knew
+    if r ~= rows[i] then -- raised: keep what the plan knew
       rows[i].status, rows[i].reason = r.status, r.reason
       rows[i].error_code = r.error_code
-      if r.status == "interrupted" then rows[i].reason = "not applied: " .. r.reason end
     end
+  end
+  -- wf.run starts nothing once the user asked to stop: the rest, in order
+  for i = #done + 1, #rows do
+    rows[i].status = "interrupted"
+    rows[i].reason = "not applied: the run was interrupted (rerun to go on)"
   end
   return rows
 end
@@ -548,8 +552,11 @@ local function phase(fn, ...)
   error(a, 0)
 end
 
--- Rows for targets a phase stopped by the grace running out did not end.
-local function fill_interrupted(targets, planned)
+-- The rows of a plan stopped by the grace running out: those finished,
+-- in the order of the targets when they are a list (a saved plan), then
+-- the targets not finished; else in the order they finished.
+local function plan_so_far(targets, planned, finished)
+  if getmetatable(targets) ~= nil then return finished end
   local rows = {}
   for i, t in ipairs(targets) do
     rows[i] = planned[t] or wf.not_started(t)
@@ -645,8 +652,10 @@ function M.main(policy, args)
 
   local targets, failures
   if changes then
-    targets, failures = plan_targets(changes), {}
+    targets = plan_targets(changes)
   else
+    -- a stream: the logstores are listed while the first are planned,
+    -- and a project that cannot be listed is a failed row of wf.run
     done, targets, failures = phase(wf.targets, opts)
     if not done or wf.stopping() then
       io.stderr:write(policy.name, ": interrupted while listing the logstores: "
@@ -661,21 +670,15 @@ function M.main(policy, args)
   ctx.journal = wf.journal(opts.journal, { read_only = not opts.apply,
                                            entries = opts.journal_entries })
 
-  local planned = {}
+  local planned, finished = {}, {}
   local rows
   done, rows = phase(wf.run, targets, function(t, clients)
     local row = plan_one(policy, ctx, t, clients)
     planned[t] = row
+    finished[#finished + 1] = row
     return row
   end, opts, "planning")
-  if not done then rows = fill_interrupted(targets, planned) end
-  for _, p in ipairs(failures or {}) do
-    rows[#rows + 1] = { region = p.region, project = p.project, logstore = "*",
-                        action = "failed", status = "failed",
-                        reason = "cannot list the logstores: "
-                                 .. tostring(p.err and p.err.message or p.err),
-                        error_code = p.err and p.err.code }
-  end
+  if not done then rows = plan_so_far(targets, planned, finished) end
   if #rows == 0 then
     ctx:warn("no logstore matches the selection (--region %s, --logstore %s)",
              table.concat(opts.regions, ","), table.concat(opts.logstore or { "*" }, ","))
@@ -743,8 +746,8 @@ function M.main(policy, args)
                opts.journal and " with the same --journal" or "",
                ctx.abandoned == 1 and "it" or "them")
     else
-      ctx:warn("interrupted: items in flight were finished, nothing new was started; "
-               .. "rerun%s to go on", opts.journal and " with the same --journal" or "")
+      ctx:warn("the items in flight were finished; rerun%s to go on",
+               opts.journal and " with the same --journal" or "")
     end
     return stopped
   end

@@ -199,7 +199,7 @@ describe("workflow edges", function()
                           "--journal", journal }, "plan: ", "INT")
     assert.equal(130, r.code, r.stdout .. r.stderr)
     no_traceback(r)
-    assert.truthy(r.stdout:find("interrupted: items in flight were finished", 1, true),
+    assert.truthy(r.stdout:find("the items in flight were finished", 1, true),
                   r.stdout)
     assert.truthy(r.stdout:find("toggle: 13 logstores:", 1, true), r.stdout)
     local rows = fx.report(report)
@@ -237,8 +237,11 @@ describe("workflow edges", function()
                         "caller", "TERM", false, 2.5)
     assert.equal(143, r.code, r.stdout .. r.stderr)
     no_traceback(r)
+    -- the rows finished before the signal, no more (the selection is
+    -- streamed: what was not looked at is not listed)
     local _, rows = fx.report(report)
-    assert.equal(13, #rows)
+    assert.is_true(#rows >= 1 and #rows < 13, #rows)
+    assert.truthy(r.stdout:find("interrupted: nothing new was started", 1, true), r.stdout)
     for _, row in ipairs(rows) do
       assert.is_true(row.status == "interrupted" or row.status == "already"
                      or row.status == "skipped", row.status)
