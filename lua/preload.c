@@ -79,6 +79,36 @@ static int preload_luamod(lua_State *L)
   return 1;
 }
 
+/* package.preload loader for a text (a documentation page): returns the
+ * text itself, so that the REPL's help reads the same page the tests run;
+ * under SLSH_LUA_PATH the checkout's copy. Upvalue 1 = entry index. */
+static int preload_text(lua_State *L)
+{
+  const struct slsh_embedded *e =
+    &slsh_embedded[lua_tointeger(L, lua_upvalueindex(1))];
+  const char *disk = preload_devpath(L, e);
+  luaL_Buffer b;
+  FILE *f;
+  size_t n;
+
+  if(!disk) {
+    lua_pushlstring(L, (const char *)e->data, e->len);
+    return 1;
+  }
+  f = fopen(disk, "rb");
+  if(!f)
+    return luaL_error(L, "cannot open %s", disk);
+  luaL_buffinit(L, &b);
+  do {
+    char *p = luaL_prepbuffer(&b);
+    n = fread(p, 1, LUAL_BUFFERSIZE, f);
+    luaL_addsize(&b, n);
+  } while(n == LUAL_BUFFERSIZE);
+  fclose(f);
+  luaL_pushresult(&b);
+  return 1;
+}
+
 void slsh_preload(lua_State *L)
 {
   const luaL_Reg *m;
@@ -90,10 +120,11 @@ void slsh_preload(lua_State *L)
     lua_setfield(L, -2, m->name);
   }
   for(i = 0; slsh_embedded[i].name; i++) {
-    if(slsh_embedded[i].script)
+    if(slsh_embedded[i].script == 1)
       continue;
     lua_pushinteger(L, i);
-    lua_pushcclosure(L, preload_luamod, 1);
+    lua_pushcclosure(L, slsh_embedded[i].script == 2 ? preload_text :
+                     preload_luamod, 1);
     lua_setfield(L, -2, slsh_embedded[i].name);
   }
   lua_pop(L, 1);
@@ -104,7 +135,7 @@ int slsh_load_script(lua_State *L, const char *name)
   int i;
 
   for(i = 0; slsh_embedded[i].name; i++) {
-    if(slsh_embedded[i].script && !strcmp(slsh_embedded[i].name, name))
+    if(slsh_embedded[i].script == 1 && !strcmp(slsh_embedded[i].name, name))
       return preload_loadentry(L, &slsh_embedded[i]);
   }
   lua_pushfstring(L, "no bundled script '%s' (see 'slsh run')", name);
@@ -132,7 +163,7 @@ void slsh_list_scripts(lua_State *L)
 
   lua_newtable(L);
   for(i = 0; slsh_embedded[i].name; i++) {
-    if(!slsh_embedded[i].script)
+    if(slsh_embedded[i].script != 1)
       continue;
     preload_pushsummary(L, &slsh_embedded[i]);
     lua_setfield(L, -2, slsh_embedded[i].name);
