@@ -12,6 +12,7 @@
 #include "lslsh.h"
 #include "embedded.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,32 @@ void slsh_list_scripts(lua_State *L)
     preload_pushsummary(L, &slsh_embedded[i]);
     lua_setfield(L, -2, slsh_embedded[i].name);
   }
+}
+
+int slsh_script_dir(lua_State *L)
+{
+  const char *dir = luaL_checkstring(L, 1);
+  DIR *d;
+  struct dirent *de;
+  int n = 0;
+
+  d = opendir(dir);
+  if(!d) {
+    lua_pushnil(L);
+    return 1;
+  }
+  lua_newtable(L);
+  while((de = readdir(d)) != NULL) {
+    size_t len = strlen(de->d_name);
+
+    if(len > 4 && de->d_name[0] != '.' &&
+       !strcmp(de->d_name + len - 4, ".lua")) {
+      lua_pushlstring(L, de->d_name, len - 4);
+      lua_rawseti(L, -2, ++n);
+    }
+  }
+  closedir(d);
+  return 1;
 }
 
 /* Entry point of slsh.so for a stock interpreter. */
