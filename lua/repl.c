@@ -9,6 +9,7 @@
 #include "host_internal.h"
 
 #include <editline/readline.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,17 +60,23 @@ static void repl_freematches(void)
 
 /* Ask slsh.repl.complete(word, line) for candidates, `line` being the
  * text before the cursor (an argument's completion depends on the call it
- * is in); keep them in repl_matches. */
+ * is in); keep them in repl_matches. Completing may fetch names from the
+ * cloud, so it runs like a chunk: Ctrl-C stops it (no candidates) instead
+ * of ending the REPL; libedit's own SIGINT handler is put back after. */
 static void repl_collect(const char *word)
 {
   lua_State *L = repl_L;
-  int top = lua_gettop(L), i, n;
+  int top = lua_gettop(L), i, n, status;
+  struct sigaction editline_sigint;
 
   repl_freematches();
   repl_getfn(L, "complete");
   lua_pushstring(L, word);
   lua_pushlstring(L, rl_line_buffer, (size_t)repl_end);
-  if(lua_pcall(L, 2, 1, 0) != LUA_OK || !lua_istable(L, -1)) {
+  sigaction(SIGINT, NULL, &editline_sigint);
+  status = slsh_docall(L, 2, 1);
+  sigaction(SIGINT, &editline_sigint, NULL);
+  if(status != LUA_OK || !lua_istable(L, -1)) {
     lua_settop(L, top);
     return;
   }

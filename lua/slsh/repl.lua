@@ -210,6 +210,9 @@ local function live_names(client, kind, project)
   local key = kind .. "\0" .. (project or "")
   if not cache[key] then
     local ok, names = pcall(LISTERS[kind], client, project)
+    if not ok and tostring(names):find("interrupted$") then
+      return {} -- Ctrl-C: ask again on the next TAB
+    end
     cache[key] = ok and type(names) == "table" and names or {}
   end
   return cache[key]
