@@ -191,7 +191,8 @@ local function module_text(mod)
 end
 
 -- The text for `member` of module `mod`: the prose naming it (in the
--- module's section if it has one there) and the first example using it.
+-- module's section if it has one there, else anywhere) and the first
+-- example using it; failing prose, the example alone.
 local function member_text(mod, member)
   local function search(in_module)
     local prose, example = {}, nil
@@ -206,12 +207,17 @@ local function member_text(mod, member)
         end
       end
     end
-    if #prose == 0 then return nil end
-    prose[#prose + 1] = example
-    return prose
+    return prose, example
   end
-  local pieces = search(true) or search(false)
-  return pieces and render({}, pieces)
+  local prose, example = search(true)
+  if #prose == 0 then
+    local example_in_module = example
+    prose, example = search(false)
+    example = example_in_module or example
+  end
+  if #prose == 0 and not example then return nil end
+  prose[#prose + 1] = example
+  return render({}, prose)
 end
 
 local OVERVIEW = [[
