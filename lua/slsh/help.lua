@@ -108,6 +108,11 @@ end
 -- What value `v` is called in the docs: module, member, separator.
 local function name_of(slsh, v)
   if v == slsh then return nil end
+  local modules = {}
+  for _, mod in ipairs(slsh.modules()) do modules[mod] = true end
+  for k, f in pairs(slsh) do -- slsh.version, slsh.config, slsh.modules
+    if f == v and type(k) == "string" and not modules[k] then return "slsh", k, "." end
+  end
   for _, mod in ipairs(slsh.modules()) do
     local m = slsh[mod]
     if v == m then return mod end
@@ -143,13 +148,18 @@ end
 
 -- "sls:get_logstore", "slsh.sls.client", "json.decode", "slsh.kms".
 local function parse_name(s)
+  if s == "slsh" then return nil end
+  local slsh = require "slsh"
+  local top = s:match("^slsh%.([%w_]+)$")
+  if top and rawget(slsh, top) ~= nil then
+    local is_module = false
+    for _, mod in ipairs(slsh.modules()) do is_module = is_module or mod == top end
+    if not is_module then return "slsh", top, "." end -- slsh.version, .config, .modules
+  end
   s = s:gsub("^slsh%.", "")
   local mod, sep, member = s:match("^([%w_]+)([.:])([%w_]+)$")
   if mod then return mod, member, sep end
-  if s:match("^[%w_]+$") then
-    if s == "slsh" then return nil end
-    return s
-  end
+  if s:match("^[%w_]+$") then return s end
   return nil
 end
 

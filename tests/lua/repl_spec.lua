@@ -76,6 +76,12 @@ describe("help", function()
     assert.equal(help.text(slsh.json.decode), help.text("json.decode"))
   end)
 
+  it("has a text for slsh's own fields", function()
+    for _, x in ipairs { slsh.config, slsh.modules, "slsh.version" } do
+      assert.truthy((help.text(x) or ""):find("`slsh.config` the defaults", 1, true), tostring(x))
+    end
+  end)
+
   it("says where to look when there is no help", function()
     local text, why = help.text(function() end)
     assert.is_nil(text)
