@@ -171,6 +171,13 @@ local ARG_KINDS = {
   get_role = { "role" }, check_byok_role = { "role" }, list_policies_for_role = { "role" },
 }
 
+-- The same for fields of an options table: `ram:update_role{name = "`.
+local FIELD_KINDS = {
+  update_role = { name = "role" }, ensure_byok_role = { name = "role" },
+  attach_policy_to_role = { role = "role" }, detach_policy_from_role = { role = "role" },
+  aliases = { key_id = "key" },
+}
+
 -- How each kind is listed, through the client the call is made on.
 local LISTERS = {
   project = function(c)
@@ -219,23 +226,30 @@ local function live_names(client, kind, project)
 end
 
 -- When `line` (the text before the cursor) ends inside a quoted argument
--- of a method call `recv:method(...`: recv, method, the argument's number,
--- the text typed in its quotes, and the string arguments before it.
+-- of a method call, `recv:method(...` or `recv:method{...`: recv, method,
+-- the argument's number, the text typed in its quotes, the string
+-- arguments before it, and the field name when the quotes are the value
+-- of `field = "` in the call's options table.
 local function open_call(line)
   local call
-  for recv, method, rest in line:gmatch("([%a_][%w_.]*)%s*:%s*([%a_][%w_]*)%s*%(()") do
-    call = { recv, method, rest }
+  for recv, method, open, rest in
+      line:gmatch("([%a_][%w_.]*)%s*:%s*([%a_][%w_]*)%s*([%({])()") do
+    call = { recv, method, open, rest }
   end
   if not call then return nil end
-  local rest = line:sub(call[3])
-  local argn, depth, args, i = 1, 0, {}, 1
+  local rest = line:sub(call[4])
+  -- `recv:method{` is a call with one table argument, already open
+  local argn, depth, args, i = 1, call[3] == "{" and 1 or 0, {}, 1
   while i <= #rest do
     local c = rest:sub(i, i)
     if c == '"' or c == "'" then
       local close = rest:find(c, i + 1, true)
       if not close then
-        if depth ~= 0 then return nil end
-        return call[1], call[2], argn, rest:sub(i + 1), args
+        local field = rest:sub(1, i - 1):match("([%a_][%w_]*)%s*=%s*$")
+        if depth == 0 or (depth == 1 and field) then
+          return call[1], call[2], argn, rest:sub(i + 1), args, field
+        end
+        return nil
       end
       if depth == 0 then args[argn] = rest:sub(i + 1, close - 1) end
       i = close
@@ -275,13 +289,17 @@ local function in_string(line)
 end
 
 local function complete_live(word, line)
-  local recv, method, argn, typed, args = open_call(line)
+  local recv, method, argn, typed, args, field = open_call(line)
   if not recv then
     if in_string(line) then return {} end
     return nil
   end
-  local kinds = ARG_KINDS[method]
-  local kind = kinds and kinds[argn]
+  local kind
+  if field then
+    kind = FIELD_KINDS[method] and FIELD_KINDS[method][field]
+  else
+    kind = ARG_KINDS[method] and ARG_KINDS[method][argn]
+  end
   local client = resolve(recv)
   if not kind or not client or type(client[method]) ~= "function" then return {} end
   if kind == "logstore" and not args[1] then return {} end

@@ -132,6 +132,11 @@ describe("live completion", function()
     for _, k in ipairs(keys) do seen[k] = true end
     assert.is_true(seen[cloud.KEY] and seen[cloud.ALIAS])
     assert.same({ "slsh-byok-role" }, repl.complete("slsh-b", 'ram:get_role("slsh-b'))
+    assert.same({ "slsh-byok-role" },
+                repl.complete("slsh-b", 'ram:ensure_byok_role{ dry_run = true, name = "slsh-b'))
+    assert.same({ "slsh-byok-role" },
+                repl.complete("slsh-b", 'ram:attach_policy_to_role({ role = "slsh-b'))
+    assert.same({}, repl.complete("", 'ram:attach_policy_to_role{ policy = "'))
   end)
 
   it("offers nothing outside a name argument, or when the cloud cannot be asked", function()
