@@ -171,6 +171,8 @@ void slsh_list_scripts(lua_State *L)
   }
 }
 
+/* The *.lua files of a directory of the user's workflows, names without
+ * ".lua"; hidden files are not workflows. */
 int slsh_script_dir(lua_State *L)
 {
   const char *dir = luaL_checkstring(L, 1);

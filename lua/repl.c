@@ -113,18 +113,16 @@ static char **repl_complete(const char *text, int start, int end)
   return rl_completion_matches(text, repl_generator);
 }
 
-/* Add `line` to the chunk being typed (*chunk, malloc'ed, may be NULL);
- * on a failed allocation the chunk is only left out of the history. */
+/* Add `line` to the history text of the chunk being typed (*chunk,
+ * malloc'ed, may be NULL). A failed allocation leaves the line out of the
+ * history entry only: the chunk that runs is kept by slsh.repl. */
 static void repl_append(char **chunk, const char *line)
 {
   size_t old = *chunk ? strlen(*chunk) : 0, n = strlen(line);
   char *p = realloc(*chunk, old + n + 2);
 
-  if(!p) {
-    free(*chunk);
-    *chunk = NULL;
+  if(!p)
     return;
-  }
   if(old)
     p[old++] = '\n';
   memcpy(p + old, line, n + 1);
