@@ -107,8 +107,10 @@ end
 --- scripts.print_list(bundled, readdir): what `slsh run` prints.
 function M.print_list(bundled, readdir, getenv)
   local rows = M.list(bundled, readdir, getenv)
+  -- "  NAME  summary": shell completion takes the names from these lines
   local function line(r)
-    print((string.format("  %-22s %s", r.name, r.summary):gsub("%s+$", "")))
+    local what = r.summary ~= "" and r.summary or "(no summary: no '--- ' first line)"
+    print(string.format("  %-22s %s", r.name, what))
   end
   print("bundled workflows (slsh run NAME --help for options):")
   local mine = {}

@@ -25,6 +25,7 @@ describe("slsh run and the workflow search path", function()
           .. "os.exit(3)\n")
     write(first .. "/audit.lua", '--- Would take the name of a bundled one.\nprint("mine")\n')
     write(first .. "/notes.txt", "not a workflow\n")
+    write(second .. "/no-summary.lua", "print(1)\n")
     write(config .. "/slsh/workflows/cfg-only.lua", '--- From the config directory.\n'
           .. 'print("config", arg[0])\n')
     write(root .. "/home/.config/slsh/workflows/home-only.lua", 'print("home")\n')
@@ -88,6 +89,21 @@ describe("slsh run and the workflow search path", function()
     -- SLSH_PATH's directories in their order, then the config directory
     assert.truthy(mine:find("Greets", 1, true) < mine:find("Counts", 1, true))
     assert.truthy(mine:find("Counts", 1, true) < mine:find("From the config", 1, true))
+  end)
+
+  it("lists them so that shell completion offers the user's workflows too", function()
+    local src = os.getenv("SLSH_SOURCE_DIR") or "."
+    local script = "source " .. run.quote(src .. "/dist/slsh.bash") .. "; "
+      .. "COMP_WORDS=(" .. run.quote(run.bin) .. " run ''); COMP_CWORD=2; _slsh_bash; "
+      .. 'echo "${COMPREPLY[*]}"'
+    local r = run.sh("bash -c " .. run.quote(script), { env = env })
+    assert.equal(0, r.code, r.stderr)
+    local offered = {}
+    for name in r.stdout:gmatch("%S+") do offered[name] = true end
+    for _, name in ipairs { "audit", "toggle", "hello", "count", "cfg-only", "no-summary" } do
+      assert.is_true(offered[name], name .. " not in: " .. r.stdout)
+    end
+    assert.is_nil(offered[first .. "/hello.lua"])
   end)
 
   it("lists only the bundled workflows when the user has none", function()
