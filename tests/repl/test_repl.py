@@ -140,10 +140,13 @@ class ReplTest(ReplCase):
     def test_help_shows_signature_and_example(self):
         self.line("help(slsh.kms)")
         self.wait_for("kms:describe_key(id_or_alias)")
+        self.ready()
         self.type("C-l")
         self.line('help "sls:get_logstore"')
-        shown = self.wait_for("example:")
+        shown = self.wait_for('local ls = assert(sls:get_logstore(P, "plain"))')
         self.assertIn("`sls:get_logstore(p, ls)`", shown)
+        self.assertLess(shown.index("`sls:get_logstore(p, ls)`"),
+                        shown.index("example:"))
         self.line("help")
         self.wait_for(":json EXPR")
         self.line("help(print)")
