@@ -128,8 +128,9 @@ local function name_of(slsh, v)
       if type(obj) == "table" or type(obj) == "userdata" then
         local mt = getmetatable(obj)
         local cls = type(mt) == "table" and rawget(mt, "__name")
-        local k = cls and method_of(mt, v)
-        if k then return cls:match("^slsh%.([%w_]+)"), k, ":" end
+        local mod = type(cls) == "string" and cls:match("^slsh%.([%w_]+)")
+        local k = mod and method_of(mt, v)
+        if k then return mod, k, ":" end
       end
     end
     -- the C bindings' classes ("slsh.http.client") are in the registry

@@ -82,6 +82,17 @@ describe("help", function()
     end
   end)
 
+  it("names a method held through an object of another library", function()
+    local Other = { __name = "other.thing" }
+    Other.__index = Other
+    function Other.get_logstore() end
+    rawset(_G, "other_thing", setmetatable({}, Other))
+    local text, why = help.text(Other.get_logstore)
+    rawset(_G, "other_thing", nil)
+    assert.is_nil(text)
+    assert.truthy(why:find("^no help for"), why)
+  end)
+
   it("says where to look when there is no help", function()
     local text, why = help.text(function() end)
     assert.is_nil(text)
