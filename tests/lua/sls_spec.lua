@@ -199,7 +199,8 @@ describe("slsh.sls", function()
   it("raises on misuse, naming the option", function()
     assert.has_error(function() slsh.sls.client { region = "cn-hangzhou", signatur = "v4" } end,
       "sls.client: unknown option 'signatur' (valid: ca_file, connect_to, credentials, "
-      .. "endpoint, profile, qps, region, retries, retry_time, signature, signature_method, "
+      .. "endpoint, max_body, profile, qps, region, retries, retry_time, signature, "
+      .. "signature_method, "
       .. "timeout, verbose)")
     assert.has_error(function() sls:get_logstore(P, "Bad Name") end)
   end)
