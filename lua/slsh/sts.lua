@@ -33,7 +33,9 @@ end
 --- sts:assume_role{role_arn=, session_name=?, duration=?, policy=?, external_id=?}
 --   -> credentials object (with expiration) | nil, err
 function Client:assume_role(o)
-  if type(o) ~= "table" or type(o.role_arn) ~= "string" then
+  common.check_fields("sts:assume_role", o, { role_arn = "string", session_name = "string",
+    duration = "number", policy = "string", external_id = "string" })
+  if o.role_arn == nil then
     error("sts:assume_role: field 'role_arn' is required (acs:ram::<uid>:role/<name>)", 2)
   end
   local r, err = self:call("AssumeRole", {
