@@ -20,7 +20,12 @@ M.OPTIONS = {
   region = "string", profile = "string", credentials = "any", endpoint = "string",
   signature = "string", qps = "number", retries = "number", timeout = "number",
   connect_to = "string", ca_file = "string", verbose = "number", retry_time = "number",
+  max_body = "number",
 }
+
+-- Largest answer read (as for SLS): RAM, KMS and STS answers are
+-- kilobytes; a bigger body is refused (too_large) before it is parsed.
+local MAX_BODY = 10 * 1024 * 1024
 
 --- rpc.client{service=, version=, endpoint=, region=?, signature="v1"|"acs3", ...}
 function M.client(spec, opts)
@@ -40,7 +45,7 @@ function M.client(spec, opts)
     service = spec.service, endpoint = self.endpoint, credentials = common.provider(opts),
     connect_to = opts.connect_to, ca_file = opts.ca_file, timeout = opts.timeout,
     qps = opts.qps or spec.qps, retries = opts.retries, retry_time = opts.retry_time,
-    verbose = opts.verbose,
+    verbose = opts.verbose, max_body = opts.max_body or MAX_BODY,
   }
   return self
 end

@@ -413,6 +413,12 @@ end
 function Client:put_and_verify(project, logstore, before, body, intended)
   common.check_name("project", project)
   common.check_name("logstore", logstore)
+  for i, v in ipairs { before, body, intended } do
+    if type(v) ~= "table" then
+      error(("bad argument #%d to 'put_and_verify' (table expected, got %s)")
+        :format(i + 2, type(v)), 2)
+    end
+  end
   return write_and_verify(self, project, logstore, {
     action = "UpdateLogStore", method = "PUT", path = "/logstores/" .. logstore,
     body = body,

@@ -173,6 +173,12 @@ describe("slsh.kms", function()
       "kms.client: region 'Hangzhou' is not a region id such as cn-hangzhou")
   end)
 
+  it("refuses an answer larger than max_body before parsing it", function()
+    local m, err = c:kms { max_body = 64 }:describe_key(cloud.KEY)
+    assert.is_nil(m)
+    assert.equal("too_large", err.code)
+  end)
+
   it("raises on misuse of every method, naming the key, before sending", function()
     c:reset_stats()
     assert.has_error(function() kms:keys { pagesize = 10 } end,
