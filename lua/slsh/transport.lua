@@ -379,8 +379,11 @@ function M:send(req)
       self.credentials:invalidate()
       refreshed, retry = true, true
     elseif req.no_resend and may_have_arrived(res, err) then
-      err.message = err.message .. "; " .. (req.action or req.method)
-        .. " may have been carried out and was not sent again"
+      err.maybe_written = true
+      if not err.message:find("not sent again", 1, true) then
+        err.message = err.message .. "; " .. (req.action or req.method)
+          .. " may have been carried out and was not sent again"
+      end
     elseif is_retryable(code, status) and attempt <= self.retries then
       if code and is_throttle(code) then bucket:slow() end
       local cap = math.min(self.max_delay, self.base_delay * 2 ^ (attempt - 1))

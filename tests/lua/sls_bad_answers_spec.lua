@@ -164,6 +164,7 @@ describe("slsh.sls with malformed answers", function()
       assert.matches("may have been carried out and was not sent again", err.message, 1, true)
       assert.equal(1, requests("PUT"))
       assert.equal(1, err.attempts)
+      assert.is_true(err.maybe_written)
     end)
 
     it("after the PUT of the encryption API: not sent again either", function()
