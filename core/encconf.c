@@ -427,7 +427,7 @@ int slsh_encconf_parse(const json_t *conf, struct slsh_encconf *out,
     /* An object with nothing in it (TF PR #6843) is the service key. */
     out->byok = out->cmk_key_id[0] || out->arn[0] || out->region_id[0];
   }
-  /* Creating a config needs encrypt_type (spec sls-api §7.3): a conf
+  /* The service refuses a first config without encrypt_type: a conf
    * that names neither an algorithm nor a key never chose one. */
   out->present = out->encrypt_type[0] || out->byok;
   return 0;
@@ -517,7 +517,7 @@ static int transition(const struct slsh_encconf *c,
   if(c->byok) {
     if(strcmp(c->cmk_key_id, w->cmk_key_id))
       return cmk_refusal(err, "cmk_key_id", c->cmk_key_id, w->cmk_key_id);
-    /* RAM role names are case-insensitive (spec openapi-rpc §7). */
+    /* RAM role names are case-insensitive. */
     if(strcasecmp(c->arn, w->arn))
       return cmk_refusal(err, "arn", c->arn, w->arn);
     if(strcmp(c->region_id, w->region_id))
