@@ -313,7 +313,7 @@ local function missing_change(sent, after, intended)
   for k in pairs(intended) do keys[#keys + 1] = k end
   table.sort(keys)
   for _, k in ipairs(keys) do
-    if k == "encrypt_conf" then
+    if k == "encrypt_conf" and type(sent[k]) == "table" then
       if encconf.check_transition(after.encrypt_conf, sent.encrypt_conf) ~= "noop" then
         return k
       end
@@ -334,8 +334,13 @@ function Client:create_logstore(project, body)
   if type(body) ~= "table" then error("sls:create_logstore: body must be a table", 2) end
   local name = body.logstoreName
   common.check_name("logstore", name)
-  if body.encrypt_conf ~= nil then
-    local ok, err = encconf.validate(body.encrypt_conf)
+  local conf = body.encrypt_conf
+  if conf ~= nil and conf ~= json.null and type(conf) ~= "table" then
+    error("sls:create_logstore: body.encrypt_conf must be an encrypt_conf table (from "
+          .. "slsh.encrypt_conf.byok{...} or service_key{...}), got " .. type(conf), 2)
+  end
+  if type(conf) == "table" then
+    local ok, err = encconf.validate(conf)
     if not ok then return nil, err end
   end
   local res, err = self:request { action = "CreateLogStore", method = "POST",

@@ -249,6 +249,11 @@ describe("slsh.sls", function()
     assert.has_error(function() sls:delete_logstore(long, "plain") end)
     assert.has_error(function() sls:create_logstore(P, { logstoreName = "l", ttl = 1,
                                                          shardCount = 1 }) end)
+    assert.has_error(function() sls:create_logstore(P, { logstoreName = "new", ttl = 1,
+                                                         shardCount = 1,
+                                                         encrypt_conf = "default" }) end,
+      "sls:create_logstore: body.encrypt_conf must be an encrypt_conf table (from "
+      .. "slsh.encrypt_conf.byok{...} or service_key{...}), got string")
     assert.equal(0, c:stats().requests)
     -- the shortest and longest names pass
     local _, err = sls:get_logstore(P, "ab")
