@@ -410,7 +410,8 @@ static int check_retention(const json_t *logstore, const json_t *changes,
                            unsigned flags, struct slsh_err *err)
 {
   int allow = (flags & SLSH_LOGSTORE_ALLOW_SHORTER_RETENTION) != 0;
-  json_int_t cur = 0, new_ = 0, ttl_old = 0, ttl_new = 0, hot_old = 0, hot_new = 0;
+  json_int_t cur = 0, new_ = 0, ttl_old = 0, ttl_new = 0;
+  json_int_t hot_old = 0, hot_new = 0;
   int has_ttl_old, has_ttl_new, split;
   const json_t *v;
 

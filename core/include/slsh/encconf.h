@@ -17,9 +17,9 @@
  *
  * Errors: rule violations set err->code (invalid_encrypt_conf,
  * mechanism_locked, encrypt_type_locked, cmk_locked), err->field to the
- * dotted path ("encrypt_conf.user_cmk_info.arn") and err->message to one line that
- * states the rule and the valid values. A NULL input where a document is
- * required is invalid_argument.
+ * dotted path ("encrypt_conf.user_cmk_info.arn") and err->message to one
+ * line that states the rule and the valid values. A NULL input where a
+ * document is required is invalid_argument.
  *
  * "Carried" values. The service is the authority on what exists: an
  * encrypt_type or a key it reports that this module does not know (the
