@@ -86,15 +86,20 @@ end
 -- and '-', and start and end with a letter or digit.
 local NAME_LENGTH = { project = { 3, 63 }, logstore = { 2, 63 } }
 
+--- True when `name` is a valid project or logstore name (`what`): the
+-- test of check_name, for names that come from the service.
+function M.valid_name(what, name)
+  local len = NAME_LENGTH[what] or { 1, 63 }
+  return type(name) == "string" and #name >= len[1] and #name <= len[2]
+    and (name:match("^[a-z0-9]$") or name:match("^[a-z0-9][a-z0-9_-]*[a-z0-9]$")) ~= nil
+end
+
 --- Project and logstore names: `[a-z0-9_-]`, so no escaping is needed in
 -- hosts and paths, of the lengths above; anything else is misuse and
 -- raises (before any request), quoting at most 64 characters of the name.
 function M.check_name(what, name)
   local len = NAME_LENGTH[what] or { 1, 63 }
-  if type(name) == "string" and #name >= len[1] and #name <= len[2]
-     and (name:match("^[a-z0-9]$") or name:match("^[a-z0-9][a-z0-9_-]*[a-z0-9]$")) then
-    return name
-  end
+  if M.valid_name(what, name) then return name end
   local got = type(name)
   if type(name) == "string" then
     got = #name > 64 and string.format("'%s...' (%d characters)", name:sub(1, 64), #name)

@@ -183,15 +183,65 @@ function Client:get_json(action, project, path, query)
   return res.json
 end
 
+-- A value for a message, cut short.
+local function shown(v)
+  if v == nil then return "absent" end
+  local s = json.encode(v)
+  if #s > 80 then s = s:sub(1, 77) .. "..." end
+  return s
+end
+
 local LIST_FIELDS = { offset = "number", size = "number", name = "string" }
 local ITER_FIELDS = { name = "string", page_size = "number" }
+
+-- Check a page of a list answer before it is trusted: an object with
+-- integer count and total and a list `key` whose items pass `item_ok`
+-- (a page that is not one would otherwise look like an empty or shorter
+-- list, and a name from it would later raise as misuse).
+local function check_page(doc, action, key, item_ok, what)
+  local function bad(field, message)
+    return nil, errors.new { code = "bad_response", service = "sls", action = action,
+                             field = field,
+                             message = "the " .. action .. " answer is not a page of "
+                                       .. what .. ": " .. message }
+  end
+  if type(doc) ~= "table" or json.is_array(doc) then
+    return bad(nil, "it is not an object")
+  end
+  for _, k in ipairs { "count", "total" } do
+    if math.type(doc[k]) ~= "integer" or doc[k] < 0 then
+      return bad(k, k .. " must be an integer >= 0, got " .. shown(doc[k]))
+    end
+  end
+  local items = doc[key]
+  if type(items) ~= "table" or (next(items) ~= nil and not json.is_array(items)) then
+    return bad(key, key .. " must be a list, got " .. shown(items))
+  end
+  for i, item in ipairs(items) do
+    if not item_ok(item) then
+      return bad(string.format("%s[%d]", key, i), "item " .. i .. " is not " .. what
+                 .. ", got " .. shown(item))
+    end
+  end
+  return doc
+end
+
+local function is_project(p)
+  return type(p) == "table" and common.valid_name("project", p.projectName)
+end
+
+local function is_logstore_name(n)
+  return common.valid_name("logstore", n)
+end
 
 --- client:list_projects{offset=, size=, name=} -> {count=, total=, projects=}
 function Client:list_projects(q)
   q = common.check_fields("sls:list_projects", q or {}, LIST_FIELDS, nil, "option")
-  return self:get_json("ListProject", nil, "/", {
+  local doc, err = self:get_json("ListProject", nil, "/", {
     offset = q.offset or 0, size = q.size or 100, projectName = q.name,
   })
+  if not doc then return nil, err end
+  return check_page(doc, "ListProject", "projects", is_project, "projects")
 end
 
 -- An iterator over pages of a list call: fetch(offset) -> items, total.
@@ -236,9 +286,11 @@ end
 function Client:list_logstores(project, q)
   common.check_name("project", project)
   q = common.check_fields("sls:list_logstores", q or {}, LIST_FIELDS, nil, "option")
-  return self:get_json("ListLogStores", project, "/logstores", {
+  local doc, err = self:get_json("ListLogStores", project, "/logstores", {
     offset = q.offset or 0, size = q.size or 200, logstoreName = q.name,
   })
+  if not doc then return nil, err end
+  return check_page(doc, "ListLogStores", "logstores", is_logstore_name, "logstore names")
 end
 
 --- client:logstores(p, {name=?, page_size=?}) -> iterator over logstore names
@@ -294,14 +346,6 @@ local function contains(sent, got)
     return true
   end
   return json.equal(sent, got)
-end
-
--- A value for a message, cut short.
-local function shown(v)
-  if v == nil then return "absent" end
-  local s = json.encode(v)
-  if #s > 80 then s = s:sub(1, 77) .. "..." end
-  return s
 end
 
 -- The first key of `intended` whose value in `sent` (the body written) is

@@ -142,6 +142,44 @@ describe("slsh.sls with malformed answers", function()
     end)
   end
 
+  describe("a list answer", function()
+    local pages = {
+      { "a 200 error object", { errorCode = "InternalServerError" }, "count" },
+      { "total a string", { count = 1, total = "1", logstores = { "app" } }, "total" },
+      { "logstores not a list", { count = 1, total = 1, logstores = "app" }, "logstores" },
+      { "a name that is not one", { count = 2, total = 2, logstores = { "app", "Bad Name" } },
+        "logstores[2]" },
+      { "a name that is not a string", { count = 1, total = 1, logstores = { 7 } },
+        "logstores[1]" },
+    }
+    for _, case in ipairs(pages) do
+      it("refuses " .. case[1] .. " instead of listing less", function()
+        script { { "GET", "/logstores", json = case[2] } }
+        local r, err = sls():list_logstores(P)
+        assert.is_nil(r)
+        assert.equal("bad_response", err.code)
+        assert.equal(case[3], err.field)
+        -- the iterator raises it: a loop that simply ended would look complete
+        script { { "GET", "/logstores", json = case[2] } }
+        local ok, raised = pcall(function() for _ in sls():logstores(P) do end end)
+        assert.is_false(ok)
+        assert.equal("bad_response", raised.code)
+      end)
+    end
+
+    it("refuses a project page whose item has no projectName", function()
+      script { { "GET", "/", json = { count = 1, total = 1, projects = { { region = "x" } } } } }
+      local _, err = sls():list_projects {}
+      assert.equal("bad_response", err.code)
+      assert.equal("projects[1]", err.field)
+    end)
+
+    it("takes a well-formed page, empty lists included", function()
+      script { { "GET", "/logstores", json = { count = 0, total = 0, logstores = {} } } }
+      assert.equal(0, assert(sls():list_logstores(P)).total)
+    end)
+  end)
+
   it("a caller's own max_body bounds an answer too", function()
     script { { "GET", PATH, json = good() } }
     local _, err = sls { max_body = 100 }:get_logstore(P, LS)
