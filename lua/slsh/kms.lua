@@ -41,7 +41,7 @@ function Client:describe_key(id)
   check_id("kms:describe_key", id)
   local r, err = self:call("DescribeKey", { KeyId = id })
   if not r then return nil, err end
-  return r.KeyMetadata
+  return self:member(r, "KeyMetadata", "DescribeKey")
 end
 
 --- kms:keys{filters=?, page_size=?} -> iterator over {KeyId, KeyArn}
@@ -58,7 +58,11 @@ function Client:keys(o)
     local r, err = self:call("ListKeys", { PageNumber = page, PageSize = o.page_size or 100,
                                            Filters = filters })
     if not r then return nil, err end
-    return r.Keys and r.Keys.Key or {}, r.TotalCount or 0
+    local items, lerr = self:list_member(r, "Keys", "Key", "ListKeys")
+    if not items then return nil, lerr end
+    local total, terr = self:count_member(r, "TotalCount", "ListKeys")
+    if not total then return nil, terr end
+    return items, total
   end)
 end
 
@@ -72,7 +76,12 @@ function Client:aliases(o)
                              { KeyId = o.key_id, PageNumber = page,
                                PageSize = o.page_size or 100 })
     if not r then return nil, err end
-    return r.Aliases and r.Aliases.Alias or {}, r.TotalCount or 0
+    local action = o.key_id and "ListAliasesByKeyId" or "ListAliases"
+    local items, lerr = self:list_member(r, "Aliases", "Alias", action)
+    if not items then return nil, lerr end
+    local total, terr = self:count_member(r, "TotalCount", action)
+    if not total then return nil, terr end
+    return items, total
   end)
 end
 

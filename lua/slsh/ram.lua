@@ -10,6 +10,7 @@
 local rpc = require "slsh.rpc"
 local json = require "slsh.json"
 local common = require "slsh.client_common"
+local errors = require "slsh.err"
 
 local M = {}
 
@@ -101,7 +102,7 @@ function Client:get_role(name)
   check_name("ram:get_role", "the role name", name)
   local r, err = self:call("GetRole", { RoleName = name })
   if not r then return nil, err end
-  return r.Role
+  return self:member(r, "Role", "GetRole")
 end
 
 --- ram:create_role{name=, document=?, description=?, max_session_duration=?}
@@ -113,7 +114,7 @@ function Client:create_role(o)
     Description = o.description, MaxSessionDuration = o.max_session_duration,
   })
   if not r then return nil, err end
-  return r.Role
+  return self:member(r, "Role", "CreateRole")
 end
 
 --- ram:update_role{name=, document=?, description=?}
@@ -125,7 +126,7 @@ function Client:update_role(o)
     NewDescription = o.description,
   })
   if not r then return nil, err end
-  return r.Role
+  return self:member(r, "Role", "UpdateRole")
 end
 
 --- ram:roles{page_size=?} -> iterator over roles (Marker paging, 100
@@ -135,7 +136,14 @@ function Client:roles(o)
   return rpc.marker_pager(function(marker)
     local r, err = self:call("ListRoles", { Marker = marker, MaxItems = o.page_size or 100 })
     if not r then return nil, err end
-    local items = r.Roles and r.Roles.Role or {}
+    local items, lerr = self:list_member(r, "Roles", "Role", "ListRoles")
+    if not items then return nil, lerr end
+    if r.IsTruncated and (type(r.Marker) ~= "string" or r.Marker == "") then
+      -- a truncated page without a marker: the rest cannot be asked for
+      return nil, errors.new { code = "bad_response", service = "ram", action = "ListRoles",
+                               field = "Marker",
+                               message = "the ListRoles answer is truncated but has no Marker" }
+    end
     return items, r.IsTruncated and r.Marker or nil
   end)
 end
@@ -145,7 +153,7 @@ function Client:list_policies_for_role(name)
   check_name("ram:list_policies_for_role", "the role name", name)
   local r, err = self:call("ListPoliciesForRole", { RoleName = name })
   if not r then return nil, err end
-  return r.Policies and r.Policies.Policy or {}
+  return self:list_member(r, "Policies", "Policy", "ListPoliciesForRole")
 end
 
 --- ram:attach_policy_to_role{role=, policy=, type="System"|"Custom"}
@@ -184,7 +192,7 @@ function Client:create_policy(o)
                                              PolicyDocument = o.document,
                                              Description = o.description })
   if not r then return nil, err end
-  return r.Policy
+  return self:member(r, "Policy", "CreatePolicy")
 end
 
 --- ram:attach_policy_to_user{user=, policy=, type=}
@@ -201,7 +209,7 @@ function Client:list_policies_for_user(name)
   check_name("ram:list_policies_for_user", "the user name", name)
   local r, err = self:call("ListPoliciesForUser", { UserName = name })
   if not r then return nil, err end
-  return r.Policies and r.Policies.Policy or {}
+  return self:list_member(r, "Policies", "Policy", "ListPoliciesForUser")
 end
 
 --- ram:check_byok_role(name) -> {exists=, arn=, trusted=, missing={...},

@@ -1,9 +1,10 @@
--- slsh.sls against answers the service should never give, from the
--- scripted server tests/support/malformed_server.py over real HTTP: no
--- write may follow a read that is not a complete, well-typed logstore;
+-- The clients against answers the services should never give, from the
+-- scripted server tests/support/malformed_server.py over real HTTP. SLS:
+-- no write may follow a read that is not a complete, well-typed logstore;
 -- a write that was accepted but cannot be verified says so (unverified,
 -- with the request id of the write); a write whose connection died is not
--- sent again.
+-- sent again. RAM and KMS: an answer without the member a helper reads is
+-- bad_response, never a nil indexed later.
 local emulator = require "emulator"
 local cloud = require "cloud"
 local json = slsh.json
@@ -303,6 +304,55 @@ describe("slsh.sls with malformed answers", function()
       local r = assert(sls():set_encryption(P, LS, byok))
       assert.equal("encrypted", r.action)
       assert.same({}, r.drift)
+    end)
+  end)
+
+  describe("RAM and KMS answers", function()
+    local function rpc(kind)
+      return slsh[kind].client { credentials = creds, connect_to = srv.url,
+                                 region = kind == "kms" and "cn-hangzhou" or nil, retries = 0 }
+    end
+
+    it("GetRole without Role: bad_response, and check_byok_role says so", function()
+      script { { "POST", "/", json = { RequestId = "r1" } },
+               { "POST", "/", json = { RequestId = "r2" } } }
+      local role, err = rpc("ram"):get_role("slsh-byok-role")
+      assert.is_nil(role)
+      assert.equal("bad_response", err.code)
+      assert.equal("Role", err.field)
+      local state, serr = rpc("ram"):check_byok_role("slsh-byok-role")
+      assert.is_nil(state)
+      assert.equal("bad_response", serr.code)
+    end)
+
+    it("a policy list that is not a list: bad_response", function()
+      script { { "POST", "/", json = { Policies = { Policy = "AliyunKMSReadOnlyAccess" } } } }
+      local _, err = rpc("ram"):list_policies_for_role("slsh-byok-role")
+      assert.equal("bad_response", err.code)
+      assert.equal("Policies.Policy", err.field)
+    end)
+
+    it("a truncated role page without a Marker raises from the iterator", function()
+      script { { "POST", "/", json = { IsTruncated = true,
+                                       Roles = { Role = { { RoleName = "a" } } } } } }
+      local ok, raised = pcall(function() for _ in rpc("ram"):roles() do end end)
+      assert.is_false(ok)
+      assert.equal("Marker", raised.field)
+    end)
+
+    it("DescribeKey without KeyMetadata: key_health fails cleanly", function()
+      script { { "POST", "/", json = { RequestId = "r1" } } }
+      local h, err = rpc("kms"):key_health(cloud.KEY)
+      assert.is_nil(h)
+      assert.equal("bad_response", err.code)
+      assert.equal("KeyMetadata", err.field)
+    end)
+
+    it("a key page without TotalCount raises from the iterator", function()
+      script { { "POST", "/", json = { Keys = { Key = { { KeyId = cloud.KEY } } } } } }
+      local ok, raised = pcall(function() for _ in rpc("kms"):keys() do end end)
+      assert.is_false(ok)
+      assert.equal("TotalCount", raised.field)
     end)
   end)
 
