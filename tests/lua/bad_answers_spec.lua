@@ -348,6 +348,13 @@ describe("slsh.sls with malformed answers", function()
       assert.equal("KeyMetadata", err.field)
     end)
 
+    it("GetCallerIdentity without AccountId: bad_response", function()
+      script { { "POST", "/", json = { Arn = "acs:ram::1:root", AccountId = 1 } } }
+      local id, err = rpc("sts"):caller_identity()
+      assert.is_nil(id)
+      assert.equal("AccountId", err.field)
+    end)
+
     it("a key page without TotalCount raises from the iterator", function()
       script { { "POST", "/", json = { Keys = { Key = { { KeyId = cloud.KEY } } } } } }
       local ok, raised = pcall(function() for _ in rpc("kms"):keys() do end end)
