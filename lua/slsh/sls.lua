@@ -351,10 +351,13 @@ end
 -- The first key of `intended` whose value in `sent` (the body written) is
 -- not in `after` (the read-back); nil when all are. An encrypt_conf is
 -- compared by the transition rules: the read-back may omit members that
--- mean the same.
+-- mean the same. Keys the body left out (read-only ones) are the
+-- service's.
 local function missing_change(sent, after, intended)
   local keys = {}
-  for k in pairs(intended) do keys[#keys + 1] = k end
+  for k in pairs(intended) do
+    if sent[k] ~= nil then keys[#keys + 1] = k end
+  end
   table.sort(keys)
   for _, k in ipairs(keys) do
     if k == "encrypt_conf" and type(sent[k]) == "table" then

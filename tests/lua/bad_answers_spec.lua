@@ -298,6 +298,17 @@ describe("slsh.sls with malformed answers", function()
       assert.equal("encrypt_conf", err.cause.field)
     end)
 
+    it("a read-only field among the changes is not looked for in the read-back", function()
+      script { { "GET", PATH, json = good() }, put_ok(),
+               { "GET", PATH, json = good { ttl = 120, createTime = 1800000000 } } }
+      local r = assert(sls():update_logstore(P, LS, { ttl = 120, createTime = 1700000000 }))
+      assert.equal(120, r.config.ttl)
+      local _, log = requests("PUT")
+      for _, q in ipairs(log) do
+        if q.method == "PUT" then assert.is_nil(json.decode(q.body).createTime) end
+      end
+    end)
+
     it("verified: the result as before", function()
       local after = good { encrypt_conf = byok }
       script { { "GET", PATH, json = good() }, put_ok(), { "GET", PATH, json = after } }
