@@ -52,6 +52,11 @@ int slsh_load_script(lua_State *L, const char *name);
 /* Push a table {name = summary, ...} of the bundled scripts. */
 void slsh_list_scripts(lua_State *L);
 
+/* lua_CFunction: dir -> the names of its *.lua files (without ".lua"),
+ * or nil when the directory cannot be read. slsh.scripts lists a user's
+ * workflow directories with it. */
+int slsh_script_dir(lua_State *L);
+
 /* The interactive loop (repl.c). Returns an exit status. */
 int slsh_repl(lua_State *L);
 

@@ -384,12 +384,15 @@ local function plan_one(policy, ctx, t, clients)
   row.action, row.reason, row.conf = action, reason, conf
   row.status = action == "skip" and "skipped" or action
   if conf then row.target = M.describe(encconf.parse(conf)) end
-  local unverified = ctx.journal:get(t)
-  if unverified and unverified.status == "unverified" and action == "done" then
-    -- written by an earlier run that could not read it back: read now
-    row.verified = unverified
-    row.reason = "verified: written by an earlier run (request id "
-                 .. tostring(unverified.request_id) .. "), read back now as wanted"
+  local earlier = ctx.journal:get(t)
+  if earlier and (earlier.status == "unverified" or earlier.status == "mismatch")
+     and action == "done" then
+    -- written by an earlier run that could not verify it: read now
+    row.verified = earlier
+    row.reason = "verified: written by an earlier run"
+                 .. (earlier.request_id and (" (request id " .. tostring(earlier.request_id)
+                                             .. ")") or "")
+                 .. ", read back now as wanted"
   end
   return row
 end
@@ -420,6 +423,25 @@ local function apply_one(ctx, row, clients)
                  .. ") but not verified: the read-back failed: "
                  .. failure(err.cause or err) .. "; rerun (with --journal) to verify"
     record(ctx, row, { request_id = err.request_id })
+    return row
+  end
+  if not r and type(err) == "table" and err.code == "drift" and err.written then
+    -- accepted, but the logstore read back lacks the change: written,
+    -- and not as asked; a rerun reads it again (not journaled as done)
+    row.status = "drift"
+    row.request_id, row.error_code, row.drift = err.request_id, "drift", err.field
+    row.reason = tostring(err.message) .. "; rerun (with --journal) to read it again"
+    record(ctx, row, { status = "mismatch", request_id = err.request_id })
+    return row
+  end
+  if not r and type(err) == "table" and err.maybe_written then
+    -- the answer to the write was lost: it may have been carried out
+    -- (it is never sent twice); only a read can tell
+    row.status = "unverified"
+    row.request_id, row.error_code = err.request_id, err.code
+    row.reason = "may have been written (the answer was lost and the write was not "
+                 .. "sent again): " .. failure(err) .. "; rerun (with --journal) to read it"
+    record(ctx, row, { status = "unverified", request_id = err.request_id })
     return row
   end
   if not r then

@@ -168,6 +168,64 @@ describe("workflow edges", function()
     assert.is_nil(row.reason:find("unknown error", 1, true))
   end)
 
+  it("reports a write whose read-back failed as unverified, and a rerun verifies it",
+     function()
+    local report, journal = fx.tmp(".json"), fx.tmp(".jsonl")
+    local args = { "--state", "off", "--region", "cn-hangzhou", "--logstore", "byok-on",
+                   "--retries", "0", "--apply", "--report", report, "--journal", journal }
+    -- the plan's read and the write's own read pass; the read-back fails
+    local pass = { delay_ms = 1, match = { service = "sls", action = "GetLogStore" } }
+    c:faults { next = json.array { pass, pass,
+      { status = 503, code = "ServerBusy", message = "busy",
+        match = { service = "sls", action = "GetLogStore" } } } }
+    local r = slsh_run(c, {}, "toggle", args)
+    assert.equal(3, r.code, r.stdout .. r.stderr)
+    local row = fx.report(report)["app-hz/byok-on"]
+    assert.equal("unverified", row.status)
+    assert.equal(1, c:count("UpdateLogStore"))
+    local put
+    for _, e in ipairs(c:log().entries) do
+      if e.action == "UpdateLogStore" then put = e end
+    end
+    assert.truthy(row.request_id)
+    assert.matches("written (request id " .. row.request_id .. ") but not verified",
+                   row.reason, 1, true)
+    assert.matches("ServerBusy", row.reason, 1, true)
+    assert.equal(200, put.status)
+    local entry = json.decode(slurp(journal):match("^[^\n]+"))
+    assert.equal("unverified", entry.status)
+    -- the rerun reads it again: as wanted, no second write
+    r = slsh_run(c, {}, "toggle", args)
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    row = fx.report(report)["app-hz/byok-on"]
+    assert.equal("already", row.status)
+    assert.matches("verified: written by an earlier run", row.reason, 1, true)
+    assert.equal(1, c:count("UpdateLogStore"))
+    os.remove(report)
+    os.remove(journal)
+  end)
+
+  it("reports a write whose answer was lost as may-have-been-written, never resent",
+     function()
+    local report, journal = fx.tmp(".json"), fx.tmp(".jsonl")
+    local args = { "--state", "off", "--region", "cn-hangzhou", "--logstore", "byok-on",
+                   "--apply", "--report", report, "--journal", journal }
+    c:faults { next = json.array { { drop = "after",
+                                     match = { service = "sls", action = "UpdateLogStore" } } } }
+    local r = slsh_run(c, {}, "toggle", args)
+    assert.equal(3, r.code, r.stdout .. r.stderr)
+    local row = fx.report(report)["app-hz/byok-on"]
+    assert.equal("unverified", row.status)
+    assert.matches("may have been written", row.reason, 1, true)
+    assert.equal(1, c:count("UpdateLogStore"))
+    r = slsh_run(c, {}, "toggle", args)
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    assert.equal("already", fx.report(report)["app-hz/byok-on"].status)
+    assert.equal(1, c:count("UpdateLogStore"))
+    os.remove(report)
+    os.remove(journal)
+  end)
+
   -- Start a workflow in the background, wait for `ready` in its output,
   -- send `sig` (once or twice); the finished run.
   local function interrupt(args, ready, sig, twice, delay, env)
