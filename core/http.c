@@ -1,19 +1,23 @@
 /*
- * The HTTP engine (see http.h): one curl multi handle per client, the
- * perform / poll / info_read loop, and nothing that waits longer than the
- * caller allows. Each transfer owns its easy handle from submit until it
- * finishes; then the easy handle is gone and only the result remains, so
- * a finished transfer costs its response bytes and nothing else.
+ * The HTTP engine (see http.h): one curl multi handle shared by the
+ * clients attached to it, the perform / poll / info_read loop, and
+ * nothing that waits longer than the caller allows. Each transfer owns
+ * its easy handle from submit until it finishes; then the easy handle is
+ * gone and only the result remains, so a finished transfer costs its
+ * response bytes and nothing else.
  *
- * Every transfer of a client is on the client's list, so that closing the
- * client can end the unfinished ones and unhook the rest: the two can be
- * freed in either order (a garbage collector does not promise one).
+ * Every unfinished transfer is on its engine's list, so that closing a
+ * client or the engine can end it; a finished one is unhooked from both,
+ * so handles can be freed in any order (a garbage collector does not
+ * promise one). The engine is reference counted: each client holds one
+ * reference, its creator another.
  */
 #include "slsh/http.h"
 #include "slsh/buf.h"
 #include "slsh/util.h"
 
 #include <arpa/inet.h>
+#include <sys/resource.h>
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +29,31 @@
 
 /* Response headers larger than this are an attack or a bug. */
 #define HTTP_MAX_HEAD ((size_t)1024 * 1024)
-/* Idle connections kept for reuse, across all hosts. */
-#define HTTP_MAX_CACHED 64L
+/* Connections kept for reuse, across all hosts: at least this many, and
+ * more as the work grows (transfers in flight x hosts in use), up to the
+ * cap, which also stays under half the process's file descriptors. */
+#define HTTP_MIN_CACHED 64L
+#define HTTP_MAX_CACHED 1024L
+/* Distinct host names counted for sizing the cache; beyond this the cache
+ * is at its cap anyway. */
+#define HTTP_MAX_HOSTS 1024
 
-struct slsh_http {
+struct slsh_http_engine {
   CURLM *multi;                 /* the one multi handle: connection cache */
   CURLSH *share;                /* TLS session cache shared by transfers */
+  int refs;                     /* creator + attached clients */
+  struct slsh_http_xfer *xfers; /* every unfinished transfer */
+  int pending;                  /* their number */
+  int peak;                     /* most transfers ever in flight at once */
+  char **hosts;                 /* host names seen (open addressing) */
+  size_t nhosts;                /* entries used in `hosts` */
+  long cache;                   /* CURLMOPT_MAXCONNECTS now */
+  long cache_cap;               /* the most it may grow to */
+  long opened;                  /* connections opened so far */
+};
+
+struct slsh_http {
+  struct slsh_http_engine *engine; /* holds a reference */
   long timeout_ms;              /* default per-transfer timeout */
   long connect_timeout_ms;      /* TCP + TLS setup */
   size_t max_body;              /* response body cap */
@@ -39,13 +62,13 @@ struct slsh_http {
   char *ct_host;                /* connect_to host (brackets for IPv6) */
   int ct_tls;                   /* connect_to scheme is https */
   struct curl_slist *ct_list;   /* "::host:port" for CURLOPT_CONNECT_TO */
-  struct slsh_http_xfer *xfers; /* every transfer not yet freed */
   int pending;                  /* transfers not finished */
 };
 
 struct slsh_http_xfer {
-  struct slsh_http *client;     /* NULL once the client is freed */
-  struct slsh_http_xfer *prev;  /* client's list */
+  struct slsh_http *client;     /* NULL once finished */
+  struct slsh_http_engine *engine; /* NULL once finished */
+  struct slsh_http_xfer *prev;  /* engine's list of unfinished ones */
   struct slsh_http_xfer *next;
   CURL *easy;                   /* NULL once finished */
   struct curl_slist *req_head;  /* request headers; wiped on release */
@@ -192,15 +215,146 @@ fail:
   return rc;
 }
 
-/* A client: its multi handle (the connection cache), the TLS session
- * share and the options every transfer gets. Each client holds a
- * reference on libcurl's global state, dropped by slsh_http_free. */
+/* An engine: the multi handle (the connection cache) and the TLS session
+ * share. It holds a reference on libcurl's global state, dropped when
+ * the last reference to the engine goes. */
+struct slsh_http_engine *slsh_http_engine_new(long max_host_connections,
+                                              struct slsh_err *err)
+{
+  struct slsh_http_engine *e;
+  struct rlimit rl;
+
+  if(max_host_connections < 0) {
+    slsh_err_set(err, SLSH_E_INVALID_ARGUMENT, "max_connections",
+                 "max_connections must be positive");
+    return NULL;
+  }
+  if(curl_global_init(CURL_GLOBAL_DEFAULT)) {
+    slsh_err_set(err, SLSH_E_INTERNAL, NULL, "libcurl failed to start");
+    return NULL;
+  }
+  e = calloc(1, sizeof(*e));
+  if(!e) {
+    curl_global_cleanup();
+    slsh_err_set(err, SLSH_E_NOMEM, NULL, "out of memory");
+    return NULL;
+  }
+  e->refs = 1;
+  e->cache = HTTP_MIN_CACHED;
+  e->cache_cap = HTTP_MAX_CACHED;
+  /* Idle connections hold descriptors: leave half of them to the rest. */
+  if(!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY &&
+     (long)(rl.rlim_cur / 2) < e->cache_cap)
+    e->cache_cap = (long)(rl.rlim_cur / 2) > HTTP_MIN_CACHED ?
+      (long)(rl.rlim_cur / 2) : HTTP_MIN_CACHED;
+  e->multi = curl_multi_init();
+  e->share = curl_share_init();
+  if(!e->multi || !e->share ||
+     (max_host_connections &&
+      curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                        max_host_connections)) ||
+     curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, e->cache) ||
+     curl_multi_setopt(e->multi, CURLMOPT_PIPELINING,
+                       (long)CURLPIPE_MULTIPLEX) ||
+     curl_share_setopt(e->share, CURLSHOPT_SHARE,
+                       CURL_LOCK_DATA_SSL_SESSION)) {
+    slsh_err_set(err, SLSH_E_NOMEM, NULL, "out of memory");
+    slsh_http_engine_free(e);
+    return NULL;
+  }
+  return e;
+}
+
+static void xfer_finish(struct slsh_http_xfer *x, CURLcode rc,
+                        enum slsh_errcode why);
+
+/* Drop a reference; the last one ends the unfinished transfers with
+ * "closed" (they stay valid for their owners) and frees the engine. */
+void slsh_http_engine_free(struct slsh_http_engine *e)
+{
+  size_t i;
+
+  if(!e || --e->refs > 0)
+    return;
+  while(e->xfers)
+    xfer_finish(e->xfers, CURLE_OK, SLSH_E_CLOSED);
+  if(e->multi)
+    curl_multi_cleanup(e->multi);
+  if(e->share)
+    curl_share_cleanup(e->share);
+  if(e->hosts) {
+    for(i = 0; i < HTTP_MAX_HOSTS * 2; i++)
+      free(e->hosts[i]);
+    free(e->hosts);
+  }
+  free(e);
+  curl_global_cleanup();
+}
+
+/* Count `host` among the hosts in use (a set of at most HTTP_MAX_HOSTS
+ * names, open addressing over twice as many slots); returns 1 when it
+ * is new. Out of memory only means the cache grows less. */
+static int engine_addhost(struct slsh_http_engine *e, const char *host)
+{
+  size_t slots = HTTP_MAX_HOSTS * 2, i;
+  unsigned long h = 5381;
+  const char *p;
+
+  if(e->nhosts >= HTTP_MAX_HOSTS)
+    return 0;
+  if(!e->hosts && !(e->hosts = calloc(slots, sizeof(*e->hosts))))
+    return 0;
+  for(p = host; *p; p++)
+    h = h * 33 + (unsigned char)*p;
+  for(i = h % slots; e->hosts[i]; i = (i + 1) % slots)
+    if(!strcmp(e->hosts[i], host))
+      return 0;
+  if(!(e->hosts[i] = http_strdup(host)))
+    return 0;
+  e->nhosts++;
+  return 1;
+}
+
+/* Size the connection cache to the work: every transfer in flight may
+ * want a connection of its own to each host in use, so keep up to
+ * peak x hosts idle connections (between the floor and the cap). Too few
+ * and curl closes a connection that the next request to that host would
+ * have reused: a new TCP and TLS handshake each time. */
+static void engine_resize(struct slsh_http_engine *e)
+{
+  long want = (long)e->peak * (long)(e->nhosts ? e->nhosts : 1);
+
+  if(want < HTTP_MIN_CACHED)
+    want = HTTP_MIN_CACHED;
+  if(want > e->cache_cap)
+    want = e->cache_cap;
+  if(want > e->cache &&
+     !curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, want))
+    e->cache = want;
+}
+
+/* What the engine has seen, for tests and benchmarks. */
+void slsh_http_engine_stats(const struct slsh_http_engine *e,
+                            struct slsh_http_engine_stats *s)
+{
+  memset(s, 0, sizeof(*s));
+  if(!e)
+    return;
+  s->pending = e->pending;
+  s->peak = e->peak;
+  s->hosts = (long)e->nhosts;
+  s->max_cached = e->cache;
+  s->cache_cap = e->cache_cap;
+  s->opened = e->opened;
+}
+
+/* A client: the options every transfer gets, attached to an engine (its
+ * own one when none is given). */
 struct slsh_http *slsh_http_new(const struct slsh_http_opts *o,
                                 struct slsh_err *err)
 {
   static const struct slsh_http_opts none = {0};
   struct slsh_http *c;
-  long maxconn;
 
   if(!o)
     o = &none;
@@ -210,45 +364,37 @@ struct slsh_http *slsh_http_new(const struct slsh_http_opts *o,
                  "timeouts must be positive");
     return NULL;
   }
-  if(o->max_connections < 0) {
+  if(o->max_connections < 0 || (o->engine && o->max_connections)) {
     slsh_err_set(err, SLSH_E_INVALID_ARGUMENT, "max_connections",
+                 o->engine ? "max_connections is the engine's setting: "
+                 "give it to the engine, not to a client of it" :
                  "max_connections must be positive");
-    return NULL;
-  }
-  if(curl_global_init(CURL_GLOBAL_DEFAULT)) {
-    slsh_err_set(err, SLSH_E_INTERNAL, NULL, "libcurl failed to start");
     return NULL;
   }
   c = calloc(1, sizeof(*c));
   if(!c) {
-    curl_global_cleanup();
     slsh_err_set(err, SLSH_E_NOMEM, NULL, "out of memory");
+    return NULL;
+  }
+  if(o->engine) {
+    c->engine = o->engine;
+    c->engine->refs++;
+  }
+  else if(!(c->engine = slsh_http_engine_new(o->max_connections, err))) {
+    free(c);
     return NULL;
   }
   c->timeout_ms = o->timeout_ms ? o->timeout_ms : SLSH_HTTP_DEFAULT_TIMEOUT_MS;
   c->connect_timeout_ms = o->connect_timeout_ms ?
     o->connect_timeout_ms : SLSH_HTTP_DEFAULT_CONNECT_TIMEOUT_MS;
   c->max_body = o->max_body ? o->max_body : SLSH_BUF_DEFAULT_MAX;
-  maxconn = o->max_connections;
   c->user_agent = http_strdup(o->user_agent ?
                               o->user_agent : "slsh/" SLSH_VERSION);
-  c->multi = curl_multi_init();
-  c->share = curl_share_init();
-  if(!c->user_agent || !c->multi || !c->share ||
+  if(!c->user_agent ||
      (o->ca_file && !(c->ca_file = http_strdup(o->ca_file))))
     goto nomem;
   if(o->connect_to && http_parse_connect_to(c, o->connect_to, err))
     goto fail;
-  if((maxconn &&
-      curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxconn)) ||
-     curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS,
-                       maxconn > HTTP_MAX_CACHED ? maxconn :
-                       HTTP_MAX_CACHED) ||
-     curl_multi_setopt(c->multi, CURLMOPT_PIPELINING,
-                       (long)CURLPIPE_MULTIPLEX) ||
-     curl_share_setopt(c->share, CURLSHOPT_SHARE,
-                       CURL_LOCK_DATA_SSL_SESSION))
-    goto nomem;
   return c;
 nomem:
   slsh_err_set(err, SLSH_E_NOMEM, NULL, "out of memory");
@@ -257,17 +403,37 @@ fail:
   return NULL;
 }
 
-/* Release what only an unfinished transfer needs: the easy handle and
- * the request (headers and body may carry tokens, so they are wiped). */
+/* The engine a client is attached to. */
+struct slsh_http_engine *slsh_http_engine_of(const struct slsh_http *c)
+{
+  return c ? c->engine : NULL;
+}
+
+/* Release what only an unfinished transfer needs: the easy handle, its
+ * place on the engine's list and the request (headers and body may carry
+ * tokens, so they are wiped). */
 static void xfer_release(struct slsh_http_xfer *x)
 {
+  struct slsh_http_engine *e = x->engine;
+
   if(x->easy) {
-    if(x->client) {
-      curl_multi_remove_handle(x->client->multi, x->easy);
-      x->client->pending--;
-    }
+    if(e)
+      curl_multi_remove_handle(e->multi, x->easy);
     curl_easy_cleanup(x->easy);
     x->easy = NULL;
+  }
+  if(e) {
+    if(x->prev)
+      x->prev->next = x->next;
+    else
+      e->xfers = x->next;
+    if(x->next)
+      x->next->prev = x->prev;
+    x->prev = x->next = NULL;
+    e->pending--;
+    x->client->pending--;
+    x->engine = NULL;
+    x->client = NULL;
   }
   http_slist_wipe(x->req_head);
   x->req_head = NULL;
@@ -397,13 +563,16 @@ static int xfer_headers(struct slsh_http_xfer *x)
   return 0;
 }
 
-/* A transfer has ended (curl said so, or the client is closing): record
- * what happened and drop everything but the result. */
+/* A transfer has ended (curl said so, or its client or engine is
+ * closing): record what happened and drop everything but the result. */
 static void xfer_finish(struct slsh_http_xfer *x, CURLcode rc,
                         enum slsh_errcode why)
 {
-  if(x->easy)
+  if(x->easy) {
     xfer_info(x);
+    if(x->res.new_connection && x->engine)
+      x->engine->opened++;
+  }
   x->res.finished = slsh_monotime();
   if(why != SLSH_E_OK)
     slsh_err_set(&x->err, why, NULL, "%s", why == SLSH_E_CLOSED ?
@@ -418,31 +587,27 @@ static void xfer_finish(struct slsh_http_xfer *x, CURLcode rc,
   x->done = 1;
 }
 
-/* End the unfinished transfers with "closed", unhook all of them (they
- * stay valid for their owners) and free the client. */
+/* End the client's unfinished transfers with "closed" (they stay valid
+ * for their owners), free the client and drop its engine reference. */
 void slsh_http_free(struct slsh_http *c)
 {
   struct slsh_http_xfer *x, *next;
 
   if(!c)
     return;
-  for(x = c->xfers; x; x = next) {
-    next = x->next;
-    if(!x->done)
-      xfer_finish(x, CURLE_OK, SLSH_E_CLOSED);
-    x->client = NULL;
-    x->prev = x->next = NULL;
+  if(c->engine) {
+    for(x = c->engine->xfers; x && c->pending; x = next) {
+      next = x->next;
+      if(x->client == c)
+        xfer_finish(x, CURLE_OK, SLSH_E_CLOSED);
+    }
+    slsh_http_engine_free(c->engine);
   }
-  if(c->multi)
-    curl_multi_cleanup(c->multi);
-  if(c->share)
-    curl_share_cleanup(c->share);
   curl_slist_free_all(c->ct_list);
   free(c->ct_host);
   free(c->ca_file);
   free(c->user_agent);
   free(c);
-  curl_global_cleanup();
 }
 
 /* curl hands over one header line at a time. Keep name\0value\0 pairs;
@@ -528,6 +693,9 @@ static int xfer_url(struct slsh_http_xfer *x, const struct slsh_http *c,
   }
   *tls = c->ct_list ? c->ct_tls : !strcmp(scheme, "https");
   target = c->ct_list ? c->ct_host : host;
+  /* curl keeps connections by the URL's host even with connect_to */
+  if(engine_addhost(c->engine, host))
+    engine_resize(c->engine);
   if(!*tls && !http_plain_allowed(target)) {
     slsh_err_set(err, SLSH_E_INSECURE, "url",
                  "refusing plain HTTP to %s: only loopback addresses and "
@@ -673,7 +841,7 @@ static int xfer_setup(struct slsh_http_xfer *x, struct slsh_http *c,
   SET(CURLOPT_PIPEWAIT, tls ? 1L : 0L);
   SET(CURLOPT_TCP_KEEPALIVE, 1L);
   SET(CURLOPT_USERAGENT, c->user_agent);
-  SET(CURLOPT_SHARE, c->share);
+  SET(CURLOPT_SHARE, c->engine->share);
   SET(CURLOPT_HTTPHEADER, x->req_head);
   /* connect_to and loopback mean "this address, directly": a proxy from
    * the environment would be wrong for both. */
@@ -696,11 +864,12 @@ static int xfer_setup(struct slsh_http_xfer *x, struct slsh_http *c,
 }
 
 /* Check and copy the request, set up its easy handle and add it to the
- * multi handle; the first I/O happens in the next step. */
+ * engine's multi handle; the first I/O happens in the next step. */
 struct slsh_http_xfer *slsh_http_submit(struct slsh_http *c,
                                         const struct slsh_http_req *req,
                                         struct slsh_err *err)
 {
+  struct slsh_http_engine *e;
   struct slsh_http_xfer *x;
   int tls, has_body;
 
@@ -724,6 +893,7 @@ struct slsh_http_xfer *slsh_http_submit(struct slsh_http *c,
     slsh_err_set(err, SLSH_E_NOMEM, NULL, "out of memory");
     return NULL;
   }
+  e = c->engine;
   slsh_buf_init(&x->head, HTTP_MAX_HEAD);
   slsh_buf_init(&x->body, c->max_body);
   /* POST, PUT and PATCH always carry a body (maybe empty), so that a
@@ -744,14 +914,20 @@ struct slsh_http_xfer *slsh_http_submit(struct slsh_http *c,
   if(!x->easy || xfer_setup(x, c, req, tls, has_body))
     goto nomem;
   x->res.submitted = slsh_monotime();
-  if(curl_multi_add_handle(c->multi, x->easy))
+  if(curl_multi_add_handle(e->multi, x->easy))
     goto nomem;
   x->client = c;
+  x->engine = e;
   c->pending++;
-  x->next = c->xfers;
-  if(c->xfers)
-    c->xfers->prev = x;
-  c->xfers = x;
+  e->pending++;
+  x->next = e->xfers;
+  if(e->xfers)
+    e->xfers->prev = x;
+  e->xfers = x;
+  if(e->pending > e->peak) {
+    e->peak = e->pending;
+    engine_resize(e);
+  }
   return x;
 nomem:
   slsh_err_set(err, SLSH_E_NOMEM, NULL, "out of memory");
@@ -761,14 +937,14 @@ fail:
 }
 
 /* Collect the transfers curl says are finished; returns how many. */
-static int http_collect(struct slsh_http *c)
+static int http_collect(struct slsh_http_engine *e)
 {
   struct slsh_http_xfer *x;
   CURLMsg *msg;
   char *priv;
   int left, n = 0;
 
-  while((msg = curl_multi_info_read(c->multi, &left))) {
+  while((msg = curl_multi_info_read(e->multi, &left))) {
     if(msg->msg != CURLMSG_DONE)
       continue;
     priv = NULL;
@@ -784,15 +960,12 @@ static int http_collect(struct slsh_http *c)
 
 /* The multi handle itself failed (out of memory): nothing in flight can
  * be trusted to finish, so end every transfer with that error. */
-static int http_fail_all(struct slsh_http *c, CURLMcode mc)
+static int http_fail_all(struct slsh_http_engine *e, CURLMcode mc)
 {
-  struct slsh_http_xfer *x;
   int n = 0;
 
-  for(x = c->xfers; x; x = x->next) {
-    if(x->done)
-      continue;
-    xfer_finish(x, CURLE_OK, mc == CURLM_OUT_OF_MEMORY ?
+  while(e->xfers) {
+    xfer_finish(e->xfers, CURLE_OK, mc == CURLM_OUT_OF_MEMORY ?
                 SLSH_E_NOMEM : SLSH_E_INTERNAL);
     n++;
   }
@@ -800,34 +973,46 @@ static int http_fail_all(struct slsh_http *c, CURLMcode mc)
 }
 
 /* curl's perform / poll / info_read loop, until something finishes or
- * the time is up. curl_multi_poll also wakes for curl's own timers, so
- * timeouts inside curl fire on time. */
-int slsh_http_step(struct slsh_http *c, int timeout_ms)
+ * the time is up. curl_multi_poll wakes on socket activity of any
+ * transfer of the engine and for curl's own timers, so one wait serves
+ * every client and timeouts inside curl fire on time. */
+int slsh_http_engine_step(struct slsh_http_engine *e, int timeout_ms)
 {
   double deadline = slsh_monotime() + (timeout_ms > 0 ? timeout_ms : 0) / 1e3;
   CURLMcode mc;
   int running, n = 0, wait;
 
-  if(!c)
+  if(!e)
     return 0;
   for(;;) {
-    mc = curl_multi_perform(c->multi, &running);
+    mc = curl_multi_perform(e->multi, &running);
     if(mc)
-      return n + http_fail_all(c, mc);
-    n += http_collect(c);
-    if(n || !c->pending)
+      return n + http_fail_all(e, mc);
+    n += http_collect(e);
+    if(n || !e->pending)
       return n;
     wait = (int)((deadline - slsh_monotime()) * 1e3);
     if(wait <= 0)
       return n;
-    /* Returns early on socket activity or when curl has a timer due. */
-    mc = curl_multi_poll(c->multi, NULL, 0, wait, NULL);
+    mc = curl_multi_poll(e->multi, NULL, 0, wait, NULL);
     if(mc)
-      return n + http_fail_all(c, mc);
+      return n + http_fail_all(e, mc);
   }
 }
 
-/* How many transfers still run (the scheduler's "anything to step?"). */
+/* Transfers of the engine not finished yet, whatever their client. */
+int slsh_http_engine_pending(const struct slsh_http_engine *e)
+{
+  return e ? e->pending : 0;
+}
+
+/* Step the client's engine: every client of it moves forward. */
+int slsh_http_step(struct slsh_http *c, int timeout_ms)
+{
+  return c ? slsh_http_engine_step(c->engine, timeout_ms) : 0;
+}
+
+/* How many transfers of this client still run. */
 int slsh_http_pending(const struct slsh_http *c)
 {
   return c ? c->pending : 0;
@@ -859,21 +1044,12 @@ int slsh_http_xfer_result(const struct slsh_http_xfer *x,
   return -1;
 }
 
-/* Stop the transfer if it runs, unhook it from its client, wipe and
- * free everything. */
+/* Stop the transfer if it runs, unhook it, wipe and free everything. */
 void slsh_http_xfer_free(struct slsh_http_xfer *x)
 {
   if(!x)
     return;
   xfer_release(x);
-  if(x->client) {
-    if(x->prev)
-      x->prev->next = x->next;
-    else
-      x->client->xfers = x->next;
-    if(x->next)
-      x->next->prev = x->prev;
-  }
   slsh_buf_free(&x->head);
   slsh_buf_free(&x->body);
   free(x->hdrs);
