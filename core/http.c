@@ -62,6 +62,8 @@ struct slsh_http {
   char *ct_host;                /* connect_to host (brackets for IPv6) */
   int ct_tls;                   /* connect_to scheme is https */
   struct curl_slist *ct_list;   /* "::host:port" for CURLOPT_CONNECT_TO */
+  char *ct_port;                /* connect_to port */
+  char *ct_addr;                /* its address when literal, else NULL */
   int pending;                  /* transfers not finished */
 };
 
@@ -75,6 +77,8 @@ struct slsh_http_xfer {
   char *req_body;               /* copy of the request body, or NULL */
   size_t req_body_len;
   char *url;                    /* rewritten URL (connect_to), or NULL */
+  struct curl_slist *resolve;   /* "host:port:addr" (connect_to), or NULL */
+  char *host_hdr;               /* Host to send (connect_to), or NULL */
   struct slsh_buf head;         /* response headers: name\0value\0... */
   size_t nhead;                 /* pairs in `head` */
   struct slsh_buf body;         /* response body, capped */
@@ -161,6 +165,21 @@ static int http_token(const char *s)
   return 1;
 }
 
+/* Whether `host` (IPv6 in brackets) is a literal address. */
+static int http_literal(const char *host)
+{
+  unsigned char a[16];
+  char tmp[64];
+  size_t n = strlen(host);
+
+  if(n > 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(tmp)) {
+    memcpy(tmp, host + 1, n - 2);
+    tmp[n - 2] = '\0';
+    return inet_pton(AF_INET6, tmp, a) == 1;
+  }
+  return inet_pton(AF_INET, host, a) == 1;
+}
+
 /* Parse the connect_to option into the client: the host to check for
  * loopback, the scheme to use and curl's "::host:port" rule. */
 static int http_parse_connect_to(struct slsh_http *c, const char *spec,
@@ -193,9 +212,16 @@ static int http_parse_connect_to(struct slsh_http *c, const char *spec,
   }
   c->ct_tls = !strcmp(scheme, "https");
   c->ct_host = http_strdup(host);
+  c->ct_port = http_strdup(port);
   slsh_buf_printf(&rule, "::%s:%s", host, port);
-  if(!c->ct_host || rule.failed)
+  if(!c->ct_host || !c->ct_port || rule.failed)
     goto nomem;
+  if(http_literal(host) || !strcasecmp(host, "localhost")) {
+    c->ct_addr = http_strdup(strcasecmp(host, "localhost") ?
+                             host : "127.0.0.1");
+    if(!c->ct_addr)
+      goto nomem;
+  }
   c->ct_list = curl_slist_append(NULL, slsh_buf_str(&rule));
   if(!c->ct_list)
     goto nomem;
@@ -447,6 +473,10 @@ static void xfer_release(struct slsh_http_xfer *x)
     free(x->url);
     x->url = NULL;
   }
+  curl_slist_free_all(x->resolve);
+  x->resolve = NULL;
+  free(x->host_hdr);
+  x->host_hdr = NULL;
 }
 
 /* Read curl's account of the transfer into the result (also for failed
@@ -605,6 +635,8 @@ void slsh_http_free(struct slsh_http *c)
   }
   curl_slist_free_all(c->ct_list);
   free(c->ct_host);
+  free(c->ct_port);
+  free(c->ct_addr);
   free(c->ca_file);
   free(c->user_agent);
   free(c);
@@ -667,6 +699,47 @@ static size_t xfer_onbody(char *p, size_t size, size_t n, void *ud)
   return slsh_buf_add(&x->body, p, size * n) ? 0 : size * n;
 }
 
+/* connect_to a literal address: send to URL host at the connect_to port,
+ * with that name resolved to the connect_to address and the Host header
+ * the original URL would have had. Unlike CURLOPT_CONNECT_TO, this keeps
+ * curl's connections filed by host name: CONNECT_TO files every
+ * connection under the one connect_to address, and curl checks each one
+ * of a file for liveness whenever it looks for one to reuse, so with
+ * hundreds of cached connections every request polled hundreds of
+ * sockets. The path and query are kept byte for byte (they were signed). */
+static int xfer_url_resolve(struct slsh_http_xfer *x,
+                            const struct slsh_http *c, CURLU *u,
+                            const char *url, const char *host,
+                            const char *scheme, int tls)
+{
+  struct slsh_buf b;
+  char *port = NULL;
+  const char *rest = strstr(url, "://");
+  long def = strcmp(scheme, "https") ? 80 : 443;
+  struct curl_slist *l;
+
+  rest = rest ? rest + 3 : url;
+  rest += strcspn(rest, "/?#");
+  slsh_buf_init(&b, 0);
+  slsh_buf_printf(&b, "%s://%s:%s%s", tls ? "https" : "http", host,
+                  c->ct_port, rest);
+  x->url = b.failed ? NULL : http_strdup(slsh_buf_str(&b));
+  slsh_buf_reset(&b);
+  slsh_buf_printf(&b, "%s:%s:%s", host, c->ct_port, c->ct_addr);
+  l = b.failed ? NULL : curl_slist_append(NULL, slsh_buf_str(&b));
+  x->resolve = l;
+  slsh_buf_reset(&b);
+  if(!curl_url_get(u, CURLUPART_PORT, &port, 0) && port &&
+     strtol(port, NULL, 10) != def)
+    slsh_buf_printf(&b, "%s:%s", host, port);
+  else
+    slsh_buf_printf(&b, "%s", host);
+  x->host_hdr = b.failed ? NULL : http_strdup(slsh_buf_str(&b));
+  curl_free(port);
+  slsh_buf_free(&b);
+  return x->url && x->resolve && x->host_hdr ? 0 : -1;
+}
+
 /* Check the request and work out the URL to give curl: with an http://
  * connect_to an https:// URL is sent as plain HTTP (and the other way
  * round), since the scheme of connect_to says how to talk to it. Plain
@@ -703,7 +776,11 @@ static int xfer_url(struct slsh_http_xfer *x, const struct slsh_http *c,
                  target);
     goto fail;
   }
-  if(*tls != !strcmp(scheme, "https")) {
+  if(c->ct_addr) {
+    if(xfer_url_resolve(x, c, u, url, host, scheme, *tls))
+      goto nomem;
+  }
+  else if(*tls != !strcmp(scheme, "https")) {
     /* Same URL, other scheme; the rest is kept byte for byte since it is
      * what the request was signed over. */
     rest = url + strlen(scheme);
@@ -721,6 +798,9 @@ static int xfer_url(struct slsh_http_xfer *x, const struct slsh_http *c,
     strcat(x->url, rest);
   }
   rc = 0;
+  goto fail;
+nomem:
+  slsh_err_set(err, SLSH_E_NOMEM, "url", "out of memory");
 fail:
   curl_free(scheme);
   curl_free(host);
@@ -737,7 +817,7 @@ static int xfer_reqheaders(struct slsh_http_xfer *x,
 {
   struct slsh_buf line;
   struct curl_slist *l;
-  int have_ctype = 0, have_expect = 0, rc = -1;
+  int have_ctype = 0, have_expect = 0, have_host = 0, rc = -1;
   size_t i;
 
   slsh_buf_init(&line, 0);
@@ -753,6 +833,7 @@ static int xfer_reqheaders(struct slsh_http_xfer *x,
     }
     have_ctype |= !strcasecmp(name, "Content-Type");
     have_expect |= !strcasecmp(name, "Expect");
+    have_host |= !strcasecmp(name, "Host");
     slsh_buf_reset(&line);
     /* "Name;" is how curl is told to send an empty header */
     slsh_buf_printf(&line, *value ? "%s: %s" : "%s;", name, value);
@@ -760,6 +841,14 @@ static int xfer_reqheaders(struct slsh_http_xfer *x,
       goto nomem;
     l = curl_slist_append(x->req_head, slsh_buf_str(&line));
     if(!l)
+      goto nomem;
+    x->req_head = l;
+  }
+  if(x->host_hdr && !have_host) {
+    slsh_buf_reset(&line);
+    slsh_buf_printf(&line, "Host: %s", x->host_hdr);
+    if(line.failed || !(l = curl_slist_append(x->req_head,
+                                               slsh_buf_str(&line))))
       goto nomem;
     x->req_head = l;
   }
@@ -845,7 +934,9 @@ static int xfer_setup(struct slsh_http_xfer *x, struct slsh_http *c,
   SET(CURLOPT_HTTPHEADER, x->req_head);
   /* connect_to and loopback mean "this address, directly": a proxy from
    * the environment would be wrong for both. */
-  if(c->ct_list)
+  if(x->resolve)
+    SET(CURLOPT_RESOLVE, x->resolve);
+  else if(c->ct_list)
     SET(CURLOPT_CONNECT_TO, c->ct_list);
   if(c->ct_list || !tls)
     SET(CURLOPT_PROXY, "");
