@@ -17,11 +17,102 @@
 #include "slsh/util.h"
 
 #include <arpa/inet.h>
-#include <sys/resource.h>
-#include <curl/curl.h>
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+
+/* curl's type-checking wrappers are macros named like the functions,
+ * which would stand in the way of calling through the table below. */
+#define CURL_DISABLE_TYPECHECK
+#include <curl/curl.h>
+
+/* libcurl is loaded on first use, not at start-up: with its 30-odd
+ * dependencies (some with load-time constructors) it made up about half
+ * of the start-up of `slsh -e ''`, which most scripts pay without ever
+ * making a request. Its soname has been libcurl.so.4 since 2006. */
+#ifndef SLSH_CURL_SONAME
+#define SLSH_CURL_SONAME "libcurl.so.4"
+#endif
+
+#define HTTP_CURL_FUNCS(X)                                              \
+  X(curl_global_init) X(curl_global_cleanup) X(curl_free)               \
+  X(curl_easy_init) X(curl_easy_cleanup) X(curl_easy_setopt)            \
+  X(curl_easy_getinfo) X(curl_easy_strerror)                            \
+  X(curl_multi_init) X(curl_multi_cleanup) X(curl_multi_setopt)         \
+  X(curl_multi_add_handle) X(curl_multi_remove_handle)                  \
+  X(curl_multi_perform) X(curl_multi_poll) X(curl_multi_info_read)      \
+  X(curl_share_init) X(curl_share_cleanup) X(curl_share_setopt)         \
+  X(curl_slist_append) X(curl_slist_free_all)                           \
+  X(curl_url) X(curl_url_cleanup) X(curl_url_get) X(curl_url_set)
+
+static struct {
+#define X(f) __typeof__(f) *f;
+  HTTP_CURL_FUNCS(X)
+#undef X
+} http_curl;
+static void *http_curl_lib;     /* loaded once, never unloaded */
+
+/* Load libcurl and look up what we call, the first time; 0 or -1 with
+ * `err` set (not installed, or too old to have a function we need). */
+static int http_curl_load(struct slsh_err *err)
+{
+  const char *missing = NULL;
+  void *lib;
+
+  if(http_curl_lib)
+    return 0;
+  lib = dlopen(SLSH_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+  if(!lib)
+    return slsh_err_set(err, SLSH_E_INTERNAL, NULL,
+                        "cannot load libcurl (%s): %s", SLSH_CURL_SONAME,
+                        dlerror());
+#define X(f)                                                            \
+  if(!missing && !(*(void **)&http_curl.f = dlsym(lib, #f)))            \
+    missing = #f;
+  HTTP_CURL_FUNCS(X)
+#undef X
+  if(missing) {
+    dlclose(lib);
+    return slsh_err_set(err, SLSH_E_INTERNAL, NULL, "%s has no %s: libcurl "
+                        "7.80 or later is needed", SLSH_CURL_SONAME, missing);
+  }
+  http_curl_lib = lib;
+  return 0;
+}
+
+/* From here on every curl call goes through the table (curl.h wraps
+ * these four in argument-counting macros of the same name). */
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#undef curl_multi_setopt
+#undef curl_share_setopt
+#define curl_global_init http_curl.curl_global_init
+#define curl_global_cleanup http_curl.curl_global_cleanup
+#define curl_free http_curl.curl_free
+#define curl_easy_init http_curl.curl_easy_init
+#define curl_easy_cleanup http_curl.curl_easy_cleanup
+#define curl_easy_setopt http_curl.curl_easy_setopt
+#define curl_easy_getinfo http_curl.curl_easy_getinfo
+#define curl_easy_strerror http_curl.curl_easy_strerror
+#define curl_multi_init http_curl.curl_multi_init
+#define curl_multi_cleanup http_curl.curl_multi_cleanup
+#define curl_multi_setopt http_curl.curl_multi_setopt
+#define curl_multi_add_handle http_curl.curl_multi_add_handle
+#define curl_multi_remove_handle http_curl.curl_multi_remove_handle
+#define curl_multi_perform http_curl.curl_multi_perform
+#define curl_multi_poll http_curl.curl_multi_poll
+#define curl_multi_info_read http_curl.curl_multi_info_read
+#define curl_share_init http_curl.curl_share_init
+#define curl_share_cleanup http_curl.curl_share_cleanup
+#define curl_share_setopt http_curl.curl_share_setopt
+#define curl_slist_append http_curl.curl_slist_append
+#define curl_slist_free_all http_curl.curl_slist_free_all
+#define curl_url http_curl.curl_url
+#define curl_url_cleanup http_curl.curl_url_cleanup
+#define curl_url_get http_curl.curl_url_get
+#define curl_url_set http_curl.curl_url_set
 
 #ifndef SLSH_VERSION
 #define SLSH_VERSION "0.0.0"
@@ -255,6 +346,8 @@ struct slsh_http_engine *slsh_http_engine_new(long max_host_connections,
                  "max_connections must be positive");
     return NULL;
   }
+  if(http_curl_load(err))
+    return NULL;
   if(curl_global_init(CURL_GLOBAL_DEFAULT)) {
     slsh_err_set(err, SLSH_E_INTERNAL, NULL, "libcurl failed to start");
     return NULL;

@@ -2,7 +2,8 @@
  * The HTTP engine: one libcurl multi handle shared by every client
  * attached to it, driven by the caller with one wait. Nothing here blocks
  * longer than asked, calls back into the caller, prints, or keeps global
- * state other than curl_global_init.
+ * state other than libcurl itself: loaded (dlopen) when the first engine
+ * is made, then curl_global_init.
  *
  *   struct slsh_http_engine *e = slsh_http_engine_new(0, &err);
  *   opts.engine = e;        (NULL: the client gets an engine of its own)
