@@ -308,6 +308,22 @@ describe("slsh.http", function()
       assert.equal(tonumber(srv.https_url:match(":(%d+)$")), r.port)
     end)
 
+    it("sends the Host the URL would have had, or the caller's own", function()
+      local port = srv.url:match(":(%d+)$")
+      for _, to in ipairs { srv.url, "http://localhost:" .. port } do
+        local c <close> = http.client { connect_to = to }
+        local function host_of(req)
+          return emulator.parse_echo(assert(c:request(req)).body).headers["host"]
+        end
+        assert.equal(REAL_HOST .. ":8080", host_of { url = "http://" .. REAL_HOST .. ":8080/echo" })
+        assert.equal(REAL_HOST, host_of { url = "https://" .. REAL_HOST .. ":443/echo" })
+        assert.equal("other.example", host_of { url = "http://" .. REAL_HOST .. "/echo",
+                                                headers = { Host = "other.example" } })
+        assert.equal("/echo?a=%2F&b", emulator.parse_echo(assert(c:request {
+          url = "http://" .. REAL_HOST .. "/echo?a=%2F&b" }).body).target)
+      end
+    end)
+
     it("still verifies the certificate at an https:// address", function()
       local c <close> = http.client { connect_to = srv.https_url }
       local _, err = c:request { url = "https://" .. REAL_HOST .. "/echo" }
