@@ -4,6 +4,8 @@
 # rebuilds only what changed.
 #   ./setup.sh            dependencies + build/ (release with debug info)
 #   ./setup.sh --asan     the same, plus build-asan/ (ASan + UBSan)
+# SLSH_WERROR=ON ./setup.sh makes warnings errors (test.sh and CI do; a
+# plain build never fails on a newer compiler's new warning).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,7 +14,7 @@ packages=(
   liblua5.4-dev lua5.4 libcurl4-openssl-dev libssl-dev libjansson-dev
   libedit-dev
   libcmocka-dev lua-busted lua-check python3 openssl tmux valgrind locales
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev groff-base zsh
 )
 # Node.js and npm run the official SDKs in tests/peer; any node >= 18 does.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
@@ -38,9 +40,11 @@ if [ -f tests/peer/package-lock.json ] && [ ! -d tests/peer/node_modules ]; then
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+werror=-DSLSH_WERROR="${SLSH_WERROR:-OFF}"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "$werror" >/dev/null
 cmake --build build -j"$jobs"
 if [ "${1:-}" = "--asan" ]; then
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSLSH_ASAN=ON >/dev/null
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSLSH_ASAN=ON \
+    "$werror" >/dev/null
   cmake --build build-asan -j"$jobs"
 fi

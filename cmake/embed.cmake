@@ -1,13 +1,18 @@
 # Generate a C file holding Lua sources as byte arrays.
 # Usage: cmake -DOUT=file.c -DROOT=srcdir -DMODULES="name=relpath;..."
-#              -DSCRIPTS="name=relpath;..." -P embed.cmake
+#              -DSCRIPTS="name=relpath;..." -DTEXTS="name=relpath;..."
+#              -P embed.cmake
+# Kinds in the table: 0 a Lua module, 1 a bundled workflow, 2 a text (a
+# documentation page the REPL's help reads).
 cmake_minimum_required(VERSION 3.21)
 set(body "")
 set(table "")
 set(i 0)
-foreach(kind MODULES SCRIPTS)
+foreach(kind MODULES SCRIPTS TEXTS)
   if(kind STREQUAL "SCRIPTS")
     set(is_script 1)
+  elseif(kind STREQUAL "TEXTS")
+    set(is_script 2)
   else()
     set(is_script 0)
   endif()

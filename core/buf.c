@@ -1,6 +1,7 @@
 /* Growable, capped byte buffers (see buf.h). */
 #include "slsh/buf.h"
 #include "slsh/err.h"
+#include "slsh/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,15 +113,10 @@ int slsh_buf_printf(struct slsh_buf *b, const char *fmt, ...)
 int slsh_buf_addhex(struct slsh_buf *b, const unsigned char *p, size_t n,
                     int upper)
 {
-  const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-  size_t i;
-
   if(n > (b->max / 2) || buf_grow(b, n * 2))
     return b->failed ? -1 : (b->failed = SLSH_E_TOO_LARGE, -1);
-  for(i = 0; i < n; i++) {
-    b->data[b->len++] = digits[p[i] >> 4];
-    b->data[b->len++] = digits[p[i] & 15];
-  }
+  slsh_hex(b->data + b->len, p, n, upper);
+  b->len += n * 2;
   b->data[b->len] = '\0';
   return 0;
 }

@@ -10,6 +10,7 @@
  * context.
  */
 #include "slsh/crypto.h"
+#include "slsh/text.h"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -196,7 +197,6 @@ int slsh_crypto_percent_encode(struct slsh_buf *out, const char *s, size_t n)
   /* Encode into a stack chunk and append it whole: one buffer call per
    * 256 bytes instead of one per escape (policy documents are long and
    * RPC encodes them twice). */
-  static const char hex[] = "0123456789ABCDEF";
   char chunk[256];
   size_t i, used = 0;
 
@@ -214,8 +214,8 @@ int slsh_crypto_percent_encode(struct slsh_buf *out, const char *s, size_t n)
       chunk[used++] = (char)c;
     else {
       chunk[used++] = '%';
-      chunk[used++] = hex[c >> 4];
-      chunk[used++] = hex[c & 15];
+      slsh_hex(chunk + used, &c, 1, 1);
+      used += 2;
     }
   }
   if(used && slsh_buf_add(out, chunk, used))

@@ -10,7 +10,7 @@ static const struct {
   const char *text;
 } err_table[] = {
 #define SLSH_ERR(name, code, text) {code, text},
-#include "err_list.h"
+#include "slsh/err_list.h"
 #undef SLSH_ERR
 };
 

@@ -10,6 +10,7 @@
  * for the parser so that no input can exhaust the C stack.
  */
 #include "slsh/json.h"
+#include "slsh/text.h"
 
 #include <float.h>
 #include <locale.h>
@@ -48,55 +49,6 @@ static void json_leave_c(locale_t old)
 {
   if(old)
     uselocale(old);
-}
-
-/* Length of the valid UTF-8 sequence starting at s (n > 0 bytes
- * available), or 0 when it is not one (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF). */
-static size_t json_utf8_seq(const unsigned char *s, size_t n)
-{
-  unsigned c = s[0];
-
-  if(c < 0x80)
-    return 1;
-  if(c < 0xC2)
-    return 0;
-  if(c < 0xE0)
-    return (n >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
-  if(c < 0xF0) {
-    if(n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-      return 0;
-    if((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0))
-      return 0;
-    return 3;
-  }
-  if(c < 0xF5) {
-    if(n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-       (s[3] & 0xC0) != 0x80)
-      return 0;
-    if((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))
-      return 0;
-    return 4;
-  }
-  return 0;
-}
-
-size_t slsh_json_utf8_valid(const char *s, size_t len)
-{
-  const unsigned char *u = (const unsigned char *)s;
-  size_t i = 0, k;
-
-  while(i < len) {
-    if(u[i] < 0x80) {
-      i++;
-      continue;
-    }
-    k = json_utf8_seq(u + i, len - i);
-    if(!k)
-      return i;
-    i += k;
-  }
-  return len;
 }
 
 /* Parser state. Containers on the stack are borrowed: each one is already
@@ -316,7 +268,7 @@ static int parse_string(struct parser *ps, struct slsh_buf *b,
       i++;
       continue;
     }
-    k = json_utf8_seq(t + i, ps->len - i);
+    k = slsh_utf8_seq(t + i, ps->len - i);
     if(!k)
       return parse_fail(ps, SLSH_E_JSON_SYNTAX, i, "invalid UTF-8 (byte 0x%02x)"
                         " in a string", (unsigned)c);
@@ -795,9 +747,8 @@ static int member_cmp(const void *a, const void *b)
  * none are copied at once. */
 static int dump_string(struct dumper *d, const char *s, size_t n)
 {
-  static const char hex[] = "0123456789abcdef";
   struct slsh_buf *b = d->out;
-  size_t i, run = 0, bad = slsh_json_utf8_valid(s, n);
+  size_t i, run = 0, bad = slsh_utf8_valid(s, n);
 
   if(bad != n)
     return slsh_err_set(d->err, SLSH_E_JSON_TYPE, NULL, "string is not valid "
@@ -822,8 +773,7 @@ static int dump_string(struct dumper *d, const char *s, size_t n)
     case '\t': esc[1] = 't'; break;
     default:
       memcpy(esc + 1, "u00", 3);
-      esc[4] = hex[c >> 4];
-      esc[5] = hex[c & 15];
+      slsh_hex(esc + 4, &c, 1, 0);
       k = 6;
     }
     slsh_buf_add(b, esc, k);

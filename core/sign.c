@@ -9,6 +9,7 @@
  */
 #include "slsh/sign.h"
 #include "slsh/crypto.h"
+#include "slsh/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -537,16 +538,11 @@ static int sign_is_sha256_hex(const char *s, size_t n)
 /* Lower-hex SHA-256 of `p` into `hex` (65 bytes). */
 static int sign_sha256_hex(const void *p, size_t n, char hex[65])
 {
-  static const char digits[] = "0123456789abcdef";
   unsigned char md[SLSH_SHA256_LEN];
-  int i;
 
   if(slsh_crypto_sha256(p, n, md))
     return -1;
-  for(i = 0; i < SLSH_SHA256_LEN; i++) {
-    hex[2 * i] = digits[md[i] >> 4];
-    hex[2 * i + 1] = digits[md[i] & 15];
-  }
+  slsh_hex(hex, md, sizeof(md), 0);
   hex[64] = '\0';
   return 0;
 }
@@ -602,16 +598,12 @@ int slsh_sign_sls_v1(const struct slsh_sign_request *rq,
   if(rq->body && md5_n) {
     unsigned char sum[SLSH_MD5_LEN];
     char hex[2 * SLSH_MD5_LEN];
-    static const char digits[] = "0123456789ABCDEF";
 
     if(slsh_crypto_md5(rq->body, rq->body_len, sum)) {
       sign_openssl(err);
       goto fail;
     }
-    for(i = 0; i < SLSH_MD5_LEN; i++) {
-      hex[2 * i] = digits[sum[i] >> 4];
-      hex[2 * i + 1] = digits[sum[i] & 15];
-    }
+    slsh_hex(hex, sum, sizeof(sum), 1);
     if(sign_cmp(md5, md5_n, hex, sizeof(hex))) {
       slsh_err_set(err, SLSH_E_INVALID_ARGUMENT, "headers.content-md5",
                    "Content-MD5 is not the upper-case hex MD5 of the body");
@@ -724,6 +716,39 @@ static int sign_check_body_hash(const struct slsh_sign_request *rq,
   return 0;
 }
 
+/* The canonical request of SLS V4 (acs3 = 0) and ACS3 (acs3 = 1), which
+ * differ only in details: ACS3 encodes query names and writes "name=" for
+ * an empty value, and joins repeated headers into one line. Both are
+ *   method \n path \n query \n headers \n signed names \n payload hash
+ * and are signed through their lower-hex SHA-256, written to `crhash`.
+ * The signed header names go to `names`. */
+static int sign_canonical(const struct slsh_sign_request *rq,
+                          const struct sign_list *ql,
+                          const struct sign_list *hl, int acs3,
+                          const char payload[64], struct slsh_buf *cr,
+                          struct slsh_buf *names, char crhash[65],
+                          struct slsh_err *err)
+{
+  slsh_buf_adds(cr, rq->method);
+  slsh_buf_addc(cr, '\n');
+  slsh_buf_adds(cr, rq->path);
+  slsh_buf_addc(cr, '\n');
+  sign_add_query(cr, ql, acs3, !acs3);
+  slsh_buf_addc(cr, '\n');
+  sign_add_headers(cr, names, hl, acs3);
+  slsh_buf_addc(cr, '\n');
+  slsh_buf_add(cr, names->data, names->len);
+  slsh_buf_addc(cr, '\n');
+  slsh_buf_add(cr, payload, 64);
+  if(cr->failed || names->failed)
+    return sign_buf_err(cr->failed ? cr : names, err);
+  if(sign_sha256_hex(cr->data, cr->len, crhash)) {
+    sign_openssl(err);
+    return -1;
+  }
+  return 0;
+}
+
 /* The SLS V4 signing key and signature: HMAC-SHA256 chained over date,
  * region, "sls", "aliyun_v4_request", then the string to sign. One
  * context is re-keyed for the five HMACs. Writes 64 hex digits. */
@@ -731,11 +756,10 @@ static int sign_v4_hmac(const char *secret, const char *date,
                         const char *region, const struct slsh_buf *sts,
                         char hex[65], struct slsh_err *err)
 {
-  static const char digits[] = "0123456789abcdef";
   struct slsh_buf key;
   struct slsh_hmac *h = NULL;
   unsigned char k1[SLSH_SHA256_LEN], k2[SLSH_SHA256_LEN];
-  int i, rc = -1;
+  int rc = -1;
 
   slsh_buf_init(&key, 0);
   slsh_buf_adds(&key, "aliyun_v4");
@@ -753,10 +777,7 @@ static int sign_v4_hmac(const char *secret, const char *date,
     sign_openssl(err);
     goto fail;
   }
-  for(i = 0; i < SLSH_SHA256_LEN; i++) {
-    hex[2 * i] = digits[k1[i] >> 4];
-    hex[2 * i + 1] = digits[k1[i] & 15];
-  }
+  slsh_hex(hex, k1, sizeof(k1), 0);
   hex[64] = '\0';
   rc = 0;
 fail:
@@ -815,25 +836,8 @@ int slsh_sign_sls_v4(const struct slsh_sign_request *rq,
      sign_params(rq->query, rq->nquery, &ql, err))
     goto fail;
 
-  slsh_buf_adds(cr, rq->method);
-  slsh_buf_addc(cr, '\n');
-  slsh_buf_adds(cr, rq->path);
-  slsh_buf_addc(cr, '\n');
-  sign_add_query(cr, &ql, 0, 1);
-  slsh_buf_addc(cr, '\n');
-  sign_add_headers(cr, &names, &hl, 0);
-  slsh_buf_addc(cr, '\n');
-  slsh_buf_add(cr, names.data, names.len);
-  slsh_buf_addc(cr, '\n');
-  slsh_buf_add(cr, hash, hash_n);
-  if(cr->failed || names.failed) {
-    sign_buf_err(cr->failed ? cr : &names, err);
+  if(sign_canonical(rq, &ql, &hl, 0, hash, cr, &names, crhash, err))
     goto fail;
-  }
-  if(sign_sha256_hex(cr->data, cr->len, crhash)) {
-    sign_openssl(err);
-    goto fail;
-  }
   slsh_buf_printf(sts, "SLS4-HMAC-SHA256\n%.16s\n%s/%s/sls/aliyun_v4_request"
                   "\n%s", xdate, date, rq->region, crhash);
   if(sts->failed) {
@@ -906,12 +910,11 @@ static int sign_acs3_payload(const struct slsh_sign_request *rq,
 int slsh_sign_acs3(const struct slsh_sign_request *rq,
                    struct slsh_sign_result *out, struct slsh_err *err)
 {
-  static const char digits[] = "0123456789abcdef";
   struct sign_list hl, ql;
   struct slsh_buf *cr, *sts, names;
   unsigned char mac[SLSH_SHA256_LEN];
-  char payload[65], crhash[65];
-  int i, rc = -1;
+  char payload[65], crhash[65], sig[2 * SLSH_SHA256_LEN];
+  int rc = -1;
 
   hl.v = ql.v = NULL;
   slsh_buf_init(&names, 0);
@@ -924,25 +927,8 @@ int slsh_sign_acs3(const struct slsh_sign_request *rq,
      sign_params(rq->query, rq->nquery, &ql, err))
     goto fail;
 
-  slsh_buf_adds(cr, rq->method);
-  slsh_buf_addc(cr, '\n');
-  slsh_buf_adds(cr, rq->path);
-  slsh_buf_addc(cr, '\n');
-  sign_add_query(cr, &ql, 1, 0);
-  slsh_buf_addc(cr, '\n');
-  sign_add_headers(cr, &names, &hl, 1);
-  slsh_buf_addc(cr, '\n');
-  slsh_buf_add(cr, names.data, names.len);
-  slsh_buf_addc(cr, '\n');
-  slsh_buf_add(cr, payload, 64);
-  if(cr->failed || names.failed) {
-    sign_buf_err(cr->failed ? cr : &names, err);
+  if(sign_canonical(rq, &ql, &hl, 1, payload, cr, &names, crhash, err))
     goto fail;
-  }
-  if(sign_sha256_hex(cr->data, cr->len, crhash)) {
-    sign_openssl(err);
-    goto fail;
-  }
   slsh_buf_adds(sts, "ACS3-HMAC-SHA256\n");
   slsh_buf_add(sts, crhash, 64);
   if(sts->failed) {
@@ -960,10 +946,8 @@ int slsh_sign_acs3(const struct slsh_sign_request *rq,
   slsh_buf_adds(&out->authorization, ",SignedHeaders=");
   slsh_buf_add(&out->authorization, names.data, names.len);
   slsh_buf_adds(&out->authorization, ",Signature=");
-  for(i = 0; i < SLSH_SHA256_LEN; i++) {
-    slsh_buf_addc(&out->authorization, digits[mac[i] >> 4]);
-    slsh_buf_addc(&out->authorization, digits[mac[i] & 15]);
-  }
+  slsh_hex(sig, mac, sizeof(mac), 0);
+  slsh_buf_add(&out->authorization, sig, sizeof(sig));
   if(out->authorization.failed) {
     sign_buf_err(&out->authorization, err);
     goto fail;
@@ -1066,79 +1050,18 @@ fail:
   return rc;
 }
 
-/* Calendar fields of a UTC time, without gmtime (whose range and thread
- * safety vary): days-from-civil inverted, after Howard Hinnant's
- * public-domain algorithm. Years 1..9999 only. */
-struct sign_tm {
-  int year, mon, mday, hour, min, sec, wday;   /* mon 1..12, wday 0=Sun */
-};
-
-static int sign_gmtime(int64_t epoch, struct sign_tm *tm)
-{
-  int64_t days, secs, era, y;
-  unsigned doe, yoe, doy, mp;
-
-  if(epoch < INT64_C(-62135596800) || epoch > INT64_C(253402300799))
-    return -1;
-  days = epoch / 86400;
-  secs = epoch % 86400;
-  if(secs < 0) {
-    secs += 86400;
-    days--;
-  }
-  tm->hour = (int)(secs / 3600);
-  tm->min = (int)(secs / 60 % 60);
-  tm->sec = (int)(secs % 60);
-  tm->wday = (int)((days % 7 + 11) % 7);   /* 1970-01-01 was a Thursday */
-  days += 719468;
-  era = (days >= 0 ? days : days - 146096) / 146097;
-  doe = (unsigned)(days - era * 146097);
-  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = (int64_t)yoe + era * 400;
-  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  mp = (5 * doy + 2) / 153;
-  tm->mday = (int)(doy - (153 * mp + 2) / 5 + 1);
-  tm->mon = (int)(mp < 10 ? mp + 3 : mp - 9);
-  tm->year = (int)(y + (tm->mon <= 2));
-  return 0;
-}
-
+/* The dates the signers need come from the one calendar in text.c. */
 int slsh_sign_http_date(int64_t epoch, char out[SLSH_SIGN_HTTP_DATE_SIZE])
 {
-  static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri",
-                                  "Sat"};
-  static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May",
-                                     "Jun", "Jul", "Aug", "Sep", "Oct",
-                                     "Nov", "Dec"};
-  struct sign_tm tm;
-
-  if(sign_gmtime(epoch, &tm))
-    return -1;
-  snprintf(out, SLSH_SIGN_HTTP_DATE_SIZE,
-           "%s, %02d %s %04d %02d:%02d:%02d GMT",
-           days[tm.wday], tm.mday, months[tm.mon - 1], tm.year, tm.hour,
-           tm.min, tm.sec);
-  return 0;
+  return slsh_time_http(epoch, out);
 }
 
 int slsh_sign_v4_date(int64_t epoch, char out[SLSH_SIGN_V4_DATE_SIZE])
 {
-  struct sign_tm tm;
-
-  if(sign_gmtime(epoch, &tm))
-    return -1;
-  snprintf(out, SLSH_SIGN_V4_DATE_SIZE, "%04d%02d%02dT%02d%02d%02dZ", tm.year,
-           tm.mon, tm.mday, tm.hour, tm.min, tm.sec);
-  return 0;
+  return slsh_time_basic(epoch, out);
 }
 
 int slsh_sign_iso8601(int64_t epoch, char out[SLSH_SIGN_ISO8601_SIZE])
 {
-  struct sign_tm tm;
-
-  if(sign_gmtime(epoch, &tm))
-    return -1;
-  snprintf(out, SLSH_SIGN_ISO8601_SIZE, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-           tm.year, tm.mon, tm.mday, tm.hour, tm.min, tm.sec);
-  return 0;
+  return slsh_time_iso8601(epoch, out);
 }

@@ -9,7 +9,8 @@ struct slsh_embedded {
   const char *path;             /* source path relative to the checkout */
   const unsigned char *data;    /* the source text */
   size_t len;
-  int script;                   /* 1 for a bundled workflow (scripts/) */
+  int script;                   /* 1 a bundled workflow (scripts/),
+                                   2 a text (docs/), 0 a Lua module */
 };
 
 /* Terminated by an entry whose name is NULL. */

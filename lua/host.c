@@ -1,5 +1,5 @@
 /*
- * The embeddable host (core/include/slsh/host.h) and the pieces of the
+ * The embeddable host (lua/include/slsh/host.h) and the pieces of the
  * command-line program that are not about parsing its arguments: running a
  * chunk under a message handler, turning error objects into text, and
  * Ctrl-C handling in the manner of lua.c.

@@ -16,18 +16,10 @@
 #include <string.h>
 
 #define CRED_MT "slsh.credentials"
-#define CRED_BOX_MT "slsh.credentials.box"
 
 struct lcred {
   struct slsh_cred *cred;     /* owned; NULL until filled */
   char *source;               /* owned; where they came from */
-};
-
-/* What slsh_cred_resolve hands back, parked in a userdata while it is
- * turned into tables, so that a Lua error on the way frees it. */
-struct lbox {
-  struct slsh_cred_source *src;
-  struct slsh_buf looked;
 };
 
 /* Push empty credentials; they own whatever is stored in them later. */
@@ -295,15 +287,10 @@ static int cred_is(lua_State *L)
   return 1;
 }
 
-/* Free what resolve left in the box when a Lua error cut it short. */
-static int box__gc(lua_State *L)
+/* slsh_cred_source_free for a box's free_ptr. */
+static void cred_source_free(void *src)
 {
-  struct lbox *b = luaL_checkudata(L, 1, CRED_BOX_MT);
-
-  slsh_cred_source_free(b->src);
-  b->src = NULL;
-  slsh_buf_free(&b->looked);
-  return 0;
+  slsh_cred_source_free(src);
 }
 
 /* Set t.looked = {lines of `looked`} on the table on top of the stack. */
@@ -395,7 +382,8 @@ static int cred_resolve(lua_State *L)
   struct slsh_cred_opts o = {NULL, NULL, NULL, NULL, NULL};
   const char **envp;
   struct slsh_err e;
-  struct lbox *box;
+  struct slsh_box *box;
+  struct slsh_cred_source *src = NULL;
   int n = 0, env;
 
   if(lua_isnoneornil(L, 1)) {
@@ -433,23 +421,25 @@ static int cred_resolve(lua_State *L)
     envp[n] = NULL;
     o.env = envp;
   }
-  box = lua_newuserdatauv(L, sizeof(*box), 0);
-  box->src = NULL;
-  slsh_buf_init(&box->looked, 0);
-  luaL_setmetatable(L, CRED_BOX_MT);
-  if(slsh_cred_resolve(&o, &box->src, &box->looked, &e)) {
-    if(e.code == SLSH_E_INVALID_ARGUMENT)   /* contradictory options */
+  /* What resolve hands back is parked in a box while it is turned into
+   * tables, so that a Lua error on the way frees it. */
+  box = slsh_box_push(L);
+  box->free_ptr = cred_source_free;
+  if(slsh_cred_resolve(&o, &src, &box->buf, &e)) {
+    box->ptr = src;
+    if(e.code == SLSH_E_INVALID_ARGUMENT) {  /* contradictory options */
+      slsh_box_free(box);
       return luaL_error(L, "%s", e.message);
+    }
     lua_pushnil(L);
     slsh_lua_pusherr(L, &e);
-    push_looked(L, &box->looked);
+    push_looked(L, &box->buf);
     return 2;
   }
-  spec_push(L, box->src);
-  push_looked(L, &box->looked);
-  slsh_cred_source_free(box->src);
-  box->src = NULL;
-  slsh_buf_free(&box->looked);
+  box->ptr = src;
+  spec_push(L, src);
+  push_looked(L, &box->buf);
+  slsh_box_free(box);
   return 1;
 }
 
@@ -479,10 +469,6 @@ int luaopen_slsh_cred_core(lua_State *L)
 {
   luaL_newmetatable(L, CRED_MT);
   luaL_setfuncs(L, cred_meta, 0);
-  lua_pop(L, 1);
-  luaL_newmetatable(L, CRED_BOX_MT);
-  lua_pushcfunction(L, box__gc);
-  lua_setfield(L, -2, "__gc");
   lua_pop(L, 1);
   luaL_newlib(L, cred_funcs);
   return 1;

@@ -19,29 +19,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ENCCONF_BOX_MT "slsh.encconf.box"
-
-static int box__gc(lua_State *L)
-{
-  json_t **b = luaL_checkudata(L, 1, ENCCONF_BOX_MT);
-
-  json_decref(*b);
-  *b = NULL;
-  return 0;
-}
-
-/* Push an empty box and return its slot. */
+/* Push an empty box (lslsh.h) and return its tree slot. */
 static json_t **encconf_box(lua_State *L)
 {
-  json_t **b = lua_newuserdatauv(L, sizeof(*b), 0);
-
-  *b = NULL;
-  if(luaL_newmetatable(L, ENCCONF_BOX_MT)) {
-    lua_pushcfunction(L, box__gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_setmetatable(L, -2);
-  return b;
+  return &slsh_box_push(L)->json;
 }
 
 /* Free what a box holds now rather than at the next collection. */

@@ -3,6 +3,7 @@
  * lacks: clocks, sleeping, randomness, terminals, the version.
  */
 #include "lslsh.h"
+#include "slsh/text.h"
 #include "slsh/util.h"
 
 #include <stdlib.h>
@@ -36,19 +37,14 @@ static int host_sleep(lua_State *L)
 /* random_hex(nbytes) -> lower-case hex of fresh random bytes. */
 static int host_random_hex(lua_State *L)
 {
-  static const char digits[] = "0123456789abcdef";
   unsigned char raw[64];
   char hex[128];
   lua_Integer n = luaL_optinteger(L, 1, 16);
-  int i;
 
   luaL_argcheck(L, n > 0 && n <= 64, 1, "between 1 and 64 bytes");
   if(slsh_random(raw, (size_t)n))
     return luaL_error(L, "no random bytes available");
-  for(i = 0; i < n; i++) {
-    hex[2 * i] = digits[raw[i] >> 4];
-    hex[2 * i + 1] = digits[raw[i] & 15];
-  }
+  slsh_hex(hex, raw, (size_t)n, 0);
   lua_pushlstring(L, hex, (size_t)n * 2);
   return 1;
 }

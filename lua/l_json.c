@@ -24,6 +24,7 @@
 #include "lslsh.h"
 #include "l_json.h"
 #include "slsh/json.h"
+#include "slsh/text.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -34,7 +35,6 @@
 
 #define JSON_ORDER_KEY "slsh.json.order"
 #define JSON_ARRAY_MT "slsh.json.array"
-#define JSON_BOX_MT "slsh.json.box"
 
 /* The address of this byte is slsh.json.null. */
 static char json_null_tag;
@@ -288,7 +288,7 @@ fail:
 static json_t *tj_member(struct tojson *s, const char *key, size_t klen,
                          size_t depth, const struct tj_anc *me)
 {
-  size_t bad = slsh_json_utf8_valid(key, klen);
+  size_t bad = slsh_utf8_valid(key, klen);
   json_t *v;
 
   if(bad != klen) {
@@ -485,7 +485,7 @@ static json_t *tj_value(struct tojson *s, int idx, size_t depth,
     return tj_table(s, idx, depth, up);
   case LUA_TSTRING:
     str = lua_tolstring(L, idx, &len);
-    bad = slsh_json_utf8_valid(str, len);
+    bad = slsh_utf8_valid(str, len);
     if(bad != len) {
       tj_fail(s, SLSH_E_JSON_TYPE, "string is not valid UTF-8 (byte %zu)",
               bad);
@@ -626,37 +626,6 @@ void slsh_lua_pushjson(lua_State *L, const json_t *json)
   lua_pop(L, 1);
 }
 
-/* A jansson tree and an output buffer owned by a userdata, so that a
- * memory error raised while they are held frees them at collection. */
-struct json_box {
-  json_t *json;             /* owned or NULL */
-  struct slsh_buf buf;      /* output text */
-};
-
-static int box__gc(lua_State *L)
-{
-  struct json_box *b = luaL_checkudata(L, 1, JSON_BOX_MT);
-
-  json_decref(b->json);
-  b->json = NULL;
-  slsh_buf_free(&b->buf);
-  return 0;
-}
-
-static struct json_box *json_newbox(lua_State *L)
-{
-  struct json_box *b = lua_newuserdatauv(L, sizeof(*b), 0);
-
-  b->json = NULL;
-  slsh_buf_init(&b->buf, 0);
-  if(luaL_newmetatable(L, JSON_BOX_MT)) {
-    lua_pushcfunction(L, box__gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_setmetatable(L, -2);
-  return b;
-}
-
 /* Read an integer option within [lo, hi]. */
 static size_t json_intopt(lua_State *L, const char *name, lua_Integer lo,
                           lua_Integer hi)
@@ -713,7 +682,7 @@ static void json_getopts(lua_State *L, int idx, struct slsh_json_opts *o,
 static int json_decode(lua_State *L)
 {
   struct slsh_json_opts o;
-  struct json_box *b;
+  struct slsh_box *b;
   struct slsh_err err;
   const char *text;
   size_t len, off = 0;
@@ -722,7 +691,7 @@ static int json_decode(lua_State *L)
   text = lua_tolstring(L, 1, &len);
   json_getopts(L, 2, &o, 0);
   lua_settop(L, 2);
-  b = json_newbox(L);
+  b = slsh_box_push(L);
   slsh_err_clear(&err);
   b->json = slsh_json_parse(text, len, &o, &err, &off);
   if(!b->json) {
@@ -732,8 +701,7 @@ static int json_decode(lua_State *L)
     return 2;
   }
   slsh_lua_pushjson(L, b->json);
-  json_decref(b->json);
-  b->json = NULL;
+  slsh_box_free(b);
   return 1;
 }
 
@@ -743,13 +711,13 @@ static int json_decode(lua_State *L)
 static int json_encode(lua_State *L)
 {
   struct slsh_json_opts o;
-  struct json_box *b;
+  struct slsh_box *b;
   struct slsh_err err;
 
   luaL_checkany(L, 1);
   json_getopts(L, 2, &o, 1);
   lua_settop(L, 2);
-  b = json_newbox(L);
+  b = slsh_box_push(L);
   slsh_buf_init(&b->buf, o.max_size);
   slsh_err_clear(&err);
   b->json = json_tojson(L, 1, o.max_depth, &err);
@@ -760,15 +728,11 @@ static int json_encode(lua_State *L)
     return lua_error(L);
   }
   if(slsh_json_dump(&b->buf, b->json, &o, &err)) {
-    json_decref(b->json);
-    b->json = NULL;
-    slsh_buf_free(&b->buf);
+    slsh_box_free(b);
     return slsh_lua_fail(L, &err);
   }
   lua_pushlstring(L, slsh_buf_str(&b->buf), b->buf.len);
-  json_decref(b->json);
-  b->json = NULL;
-  slsh_buf_free(&b->buf);
+  slsh_box_free(b);
   return 1;
 }
 

@@ -12,13 +12,13 @@
 #include "lslsh.h"
 #include "slsh/crypto.h"
 #include "slsh/sign.h"
+#include "slsh/text.h"
 
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
 #define LSIGN_RESULT_MT "slsh.sign.result"
-#define LSIGN_BUF_MT "slsh.sign.buffer"
 
 /* What the readers of one call share. */
 struct lsign_args {
@@ -35,13 +35,6 @@ static int result__close(lua_State *L)
   return 0;
 }
 
-/* __close and __gc of a scratch buffer. */
-static int buffer__close(lua_State *L)
-{
-  slsh_buf_free(luaL_checkudata(L, 1, LSIGN_BUF_MT));
-  return 0;
-}
-
 /* Push a to-be-closed result: freed when the C function returns or
  * raises. */
 static struct slsh_sign_result *lsign_newresult(lua_State *L)
@@ -54,15 +47,13 @@ static struct slsh_sign_result *lsign_newresult(lua_State *L)
   return r;
 }
 
-/* Push a to-be-closed scratch buffer. */
+/* Push a to-be-closed scratch buffer (in a box, lslsh.h). */
 static struct slsh_buf *lsign_newbuf(lua_State *L)
 {
-  struct slsh_buf *b = lua_newuserdatauv(L, sizeof(*b), 0);
+  struct slsh_box *b = slsh_box_push(L);
 
-  slsh_buf_init(b, 0);
-  luaL_setmetatable(L, LSIGN_BUF_MT);
   lua_toclose(L, -1);
-  return b;
+  return &b->buf;
 }
 
 /* Start reading the argument table of `fn`. */
@@ -489,14 +480,9 @@ static int sign_base64(lua_State *L)
 static void lsign_pushhex(lua_State *L, const unsigned char *p, size_t n,
                           int upper)
 {
-  const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
   char hex[2 * SLSH_SHA256_LEN];
-  size_t i;
 
-  for(i = 0; i < n; i++) {
-    hex[2 * i] = digits[p[i] >> 4];
-    hex[2 * i + 1] = digits[p[i] & 15];
-  }
+  slsh_hex(hex, p, n, upper);
   lua_pushlstring(L, hex, 2 * n);
 }
 
@@ -605,13 +591,6 @@ int luaopen_slsh_sign_core(lua_State *L)
     lua_pushcfunction(L, result__close);
     lua_setfield(L, -2, "__close");
     lua_pushcfunction(L, result__close);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_pop(L, 1);
-  if(luaL_newmetatable(L, LSIGN_BUF_MT)) {
-    lua_pushcfunction(L, buffer__close);
-    lua_setfield(L, -2, "__close");
-    lua_pushcfunction(L, buffer__close);
     lua_setfield(L, -2, "__gc");
   }
   lua_pop(L, 1);

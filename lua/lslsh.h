@@ -1,6 +1,7 @@
 /*
  * Helpers shared by the Lua bindings (lua/ is the only code that includes
- * lua.h). Not installed; the public C surface is core/include/slsh/.
+ * lua.h). Not installed; the public C surface is core/include/slsh/
+ * and lua/include/slsh/host.h.
  */
 #ifndef SLSH_LUA_H
 #define SLSH_LUA_H
@@ -8,9 +9,25 @@
 #include <lua.h>
 #include <lauxlib.h>
 
+#include <jansson.h>
+
+#include "slsh/buf.h"
 #include "slsh/err.h"
 
 #define SLSH_ERROR_MT "slsh.error"
+
+/* C memory held while Lua code that may raise runs (box.c): push the box
+ * first, then fill it; a raised error frees the contents at collection,
+ * slsh_box_free frees them now (the box stays usable, empty). */
+struct slsh_box {
+  json_t *json;                 /* owned reference, or NULL */
+  struct slsh_buf buf;          /* owned; starts empty, default cap */
+  void *ptr;                    /* anything else, freed by free_ptr */
+  void (*free_ptr)(void *);     /* how to free ptr */
+};
+
+struct slsh_box *slsh_box_push(lua_State *L);
+void slsh_box_free(struct slsh_box *b);
 
 /* Push an error object (a table with code, message and, if set, field;
  * metatable "slsh.error") built from a core error. */
@@ -34,6 +51,11 @@ int slsh_load_script(lua_State *L, const char *name);
 
 /* Push a table {name = summary, ...} of the bundled scripts. */
 void slsh_list_scripts(lua_State *L);
+
+/* lua_CFunction: dir -> the names of its *.lua files (without ".lua"),
+ * or nil when the directory cannot be read. slsh.scripts lists a user's
+ * workflow directories with it. */
+int slsh_script_dir(lua_State *L);
 
 /* The interactive loop (repl.c). Returns an exit status. */
 int slsh_repl(lua_State *L);

@@ -24,8 +24,10 @@ static const char usage_text[] =
   "\n"
   "  FILE            run a Lua script; ARGS are in the global 'arg' and '...'\n"
   "  -e CODE         run a chunk of Lua\n"
-  "  run NAME        run a bundled workflow; 'slsh run' lists them and\n"
-  "                  'slsh run NAME --help' explains one\n"
+  "  run NAME        run a workflow: a bundled one, else NAME.lua in a\n"
+  "                  directory of $SLSH_PATH or ~/.config/slsh/workflows;\n"
+  "                  'slsh run' lists them and 'slsh run NAME --help'\n"
+  "                  explains one\n"
   "  -               read the script from standard input\n"
   "  (nothing)       interactive REPL when standard input is a terminal\n"
   "\n"
@@ -49,7 +51,7 @@ struct opts {
   int interactive;
   const char *code;        /* -e */
   const char *script;      /* FILE, "-" or the workflow name */
-  int run;                 /* script names a bundled workflow */
+  int run;                 /* script names a workflow (bundled or user's) */
   int list;                /* `slsh run` alone */
   int nargs;               /* arguments after the script */
   char **args;
@@ -201,23 +203,50 @@ static int main_pushargs(lua_State *L, const struct opts *o, const char *name)
   return o->nargs;
 }
 
-/* Print the bundled workflows, one line each, sorted. */
+/* Push field `name` of slsh.scripts, which knows the workflow search
+ * path ($SLSH_PATH, ~/.config/slsh/workflows) and its rules. */
+static void main_scriptsfn(lua_State *L, const char *name)
+{
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "slsh.scripts");
+  lua_call(L, 1, 1);
+  lua_getfield(L, -1, name);
+  lua_remove(L, -2);
+}
+
+/* Print the bundled workflows and the user's, one line each, sorted. */
 static int main_listscripts(lua_State *L)
 {
-  static const char code[] =
-    "local list = ...\n"
-    "local names = {}\n"
-    "for name in pairs(list) do names[#names + 1] = name end\n"
-    "table.sort(names)\n"
-    "print('bundled workflows (slsh run NAME --help for options):')\n"
-    "if #names == 0 then print('  (none)') end\n"
-    "for _, name in ipairs(names) do\n"
-    "  print(string.format('  %-22s %s', name, list[name]))\n"
-    "end\n";
-
-  luaL_loadbuffer(L, code, sizeof(code) - 1, "=run");
+  main_scriptsfn(L, "print_list");
   slsh_list_scripts(L);
-  return slsh_docall(L, 1, 0);
+  lua_pushcfunction(L, slsh_script_dir);
+  return slsh_docall(L, 2, 0);
+}
+
+/* Load workflow `name` as a chunk: the bundled one, else the first
+ * NAME.lua on the search path. LUA_ERRFILE with a message if none. */
+static int main_loadworkflow(lua_State *L, const char *name)
+{
+  const char *path;
+  int status;
+
+  main_scriptsfn(L, "find");
+  lua_pushstring(L, name);
+  slsh_list_scripts(L);
+  lua_call(L, 2, 2);
+  if(lua_toboolean(L, -2) && !lua_isstring(L, -2)) {
+    lua_pop(L, 2);
+    return slsh_load_script(L, name);
+  }
+  if(!lua_isstring(L, -2)) {
+    lua_remove(L, -2);
+    return LUA_ERRFILE;
+  }
+  path = lua_tostring(L, -2);
+  status = luaL_loadfilex(L, path, "t");
+  lua_insert(L, -3);
+  lua_pop(L, 2);
+  return status;
 }
 
 /* Report a failed chunk on stderr; returns exit status 1. */
@@ -248,7 +277,7 @@ static int main_pmain(lua_State *L)
     }
   }
   else if(o->run) {
-    status = slsh_load_script(L, o->script);
+    status = main_loadworkflow(L, o->script);
     if(status == LUA_OK) {
       n = main_pushargs(L, o, o->script);
       status = slsh_docall(L, n, 0);

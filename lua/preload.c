@@ -12,6 +12,7 @@
 #include "lslsh.h"
 #include "embedded.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,36 @@ static int preload_luamod(lua_State *L)
   return 1;
 }
 
+/* package.preload loader for a text (a documentation page): returns the
+ * text itself, so that the REPL's help reads the same page the tests run;
+ * under SLSH_LUA_PATH the checkout's copy. Upvalue 1 = entry index. */
+static int preload_text(lua_State *L)
+{
+  const struct slsh_embedded *e =
+    &slsh_embedded[lua_tointeger(L, lua_upvalueindex(1))];
+  const char *disk = preload_devpath(L, e);
+  luaL_Buffer b;
+  FILE *f;
+  size_t n;
+
+  if(!disk) {
+    lua_pushlstring(L, (const char *)e->data, e->len);
+    return 1;
+  }
+  f = fopen(disk, "rb");
+  if(!f)
+    return luaL_error(L, "cannot open %s", disk);
+  luaL_buffinit(L, &b);
+  do {
+    char *p = luaL_prepbuffer(&b);
+    n = fread(p, 1, LUAL_BUFFERSIZE, f);
+    luaL_addsize(&b, n);
+  } while(n == LUAL_BUFFERSIZE);
+  fclose(f);
+  luaL_pushresult(&b);
+  return 1;
+}
+
 void slsh_preload(lua_State *L)
 {
   const luaL_Reg *m;
@@ -90,10 +121,11 @@ void slsh_preload(lua_State *L)
     lua_setfield(L, -2, m->name);
   }
   for(i = 0; slsh_embedded[i].name; i++) {
-    if(slsh_embedded[i].script)
+    if(slsh_embedded[i].script == 1)
       continue;
     lua_pushinteger(L, i);
-    lua_pushcclosure(L, preload_luamod, 1);
+    lua_pushcclosure(L, slsh_embedded[i].script == 2 ? preload_text :
+                     preload_luamod, 1);
     lua_setfield(L, -2, slsh_embedded[i].name);
   }
   lua_pop(L, 1);
@@ -104,7 +136,7 @@ int slsh_load_script(lua_State *L, const char *name)
   int i;
 
   for(i = 0; slsh_embedded[i].name; i++) {
-    if(slsh_embedded[i].script && !strcmp(slsh_embedded[i].name, name))
+    if(slsh_embedded[i].script == 1 && !strcmp(slsh_embedded[i].name, name))
       return preload_loadentry(L, &slsh_embedded[i]);
   }
   lua_pushfstring(L, "no bundled script '%s' (see 'slsh run')", name);
@@ -132,11 +164,39 @@ void slsh_list_scripts(lua_State *L)
 
   lua_newtable(L);
   for(i = 0; slsh_embedded[i].name; i++) {
-    if(!slsh_embedded[i].script)
+    if(slsh_embedded[i].script != 1)
       continue;
     preload_pushsummary(L, &slsh_embedded[i]);
     lua_setfield(L, -2, slsh_embedded[i].name);
   }
+}
+
+/* The *.lua files of a directory of the user's workflows, names without
+ * ".lua"; hidden files are not workflows. */
+int slsh_script_dir(lua_State *L)
+{
+  const char *dir = luaL_checkstring(L, 1);
+  DIR *d;
+  struct dirent *de;
+  int n = 0;
+
+  d = opendir(dir);
+  if(!d) {
+    lua_pushnil(L);
+    return 1;
+  }
+  lua_newtable(L);
+  while((de = readdir(d)) != NULL) {
+    size_t len = strlen(de->d_name);
+
+    if(len > 4 && de->d_name[0] != '.' &&
+       !strcmp(de->d_name + len - 4, ".lua")) {
+      lua_pushlstring(L, de->d_name, len - 4);
+      lua_rawseti(L, -2, ++n);
+    }
+  }
+  closedir(d);
+  return 1;
 }
 
 /* Entry point of slsh.so for a stock interpreter. */

@@ -1,13 +1,15 @@
 /*
  * The interactive loop: libedit for line editing, history and completion;
- * everything about Lua (multi-line chunks, "=expr", printing values,
- * completion candidates) lives in lua/slsh/repl.lua, which this file
- * drives one line at a time.
+ * everything about Lua (multi-line chunks, "=expr", help, :json, printing
+ * values, completion candidates) lives in lua/slsh/repl.lua, which this
+ * file drives one line at a time. A chunk typed over several lines goes
+ * into the history as one entry, as lua.c does, so Up recalls all of it.
  */
 #include "lslsh.h"
 #include "host_internal.h"
 
 #include <editline/readline.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 static lua_State *repl_L;        /* for the completion callback */
 static char **repl_matches;      /* candidates of the current completion */
 static int repl_nmatches;
+static int repl_end;             /* cursor offset of the completion */
 
 /* ~/.slsh_history, or NULL without HOME (caller frees). */
 static char *repl_histfile(void)
@@ -55,16 +58,25 @@ static void repl_freematches(void)
   repl_nmatches = 0;
 }
 
-/* Ask slsh.repl.complete(word) for candidates; keep them in repl_matches. */
+/* Ask slsh.repl.complete(word, line) for candidates, `line` being the
+ * text before the cursor (an argument's completion depends on the call it
+ * is in); keep them in repl_matches. Completing may fetch names from the
+ * cloud, so it runs like a chunk: Ctrl-C stops it (no candidates) instead
+ * of ending the REPL; libedit's own SIGINT handler is put back after. */
 static void repl_collect(const char *word)
 {
   lua_State *L = repl_L;
-  int top = lua_gettop(L), i, n;
+  int top = lua_gettop(L), i, n, status;
+  struct sigaction editline_sigint;
 
   repl_freematches();
   repl_getfn(L, "complete");
   lua_pushstring(L, word);
-  if(lua_pcall(L, 1, 1, 0) != LUA_OK || !lua_istable(L, -1)) {
+  lua_pushlstring(L, rl_line_buffer, (size_t)repl_end);
+  sigaction(SIGINT, NULL, &editline_sigint);
+  status = slsh_docall(L, 2, 1);
+  sigaction(SIGINT, &editline_sigint, NULL);
+  if(status != LUA_OK || !lua_istable(L, -1)) {
     lua_settop(L, top);
     return;
   }
@@ -95,15 +107,32 @@ static char *repl_generator(const char *text, int state)
 static char **repl_complete(const char *text, int start, int end)
 {
   (void)start;
-  (void)end;
+  repl_end = rl_line_buffer && end >= 0 &&
+             (size_t)end <= strlen(rl_line_buffer) ? end : 0;
   rl_attempted_completion_over = 1;
   return rl_completion_matches(text, repl_generator);
+}
+
+/* Add `line` to the history text of the chunk being typed (*chunk,
+ * malloc'ed, may be NULL). A failed allocation leaves the line out of the
+ * history entry only: the chunk that runs is kept by slsh.repl. */
+static void repl_append(char **chunk, const char *line)
+{
+  size_t old = *chunk ? strlen(*chunk) : 0, n = strlen(line);
+  char *p = realloc(*chunk, old + n + 2);
+
+  if(!p)
+    return;
+  if(old)
+    p[old++] = '\n';
+  memcpy(p + old, line, n + 1);
+  *chunk = p;
 }
 
 int slsh_repl(lua_State *L)
 {
   char *hist = repl_histfile();
-  char *line;
+  char *line, *chunk = NULL;
   int more = 0;
 
   repl_L = L;
@@ -115,12 +144,17 @@ int slsh_repl(lua_State *L)
   stifle_history(REPL_HISTORY_MAX);
   if(hist)
     read_history(hist);
+  repl_getfn(L, "start");
+  if(slsh_docall(L, 0, 0) != LUA_OK) {
+    fprintf(stderr, "%s\n", lua_tostring(L, -1));
+    lua_pop(L, 1);
+  }
   printf("slsh %s -- Lua for Alibaba Cloud log encryption. "
-         "Ctrl-D to quit.\n", LUA_RELEASE);
+         "'help' for help, Ctrl-D to quit.\n", LUA_RELEASE);
   fflush(stdout);
   while((line = readline(more ? ">> " : "> ")) != NULL) {
-    if(*line)
-      add_history(line);
+    if(more || *line)
+      repl_append(&chunk, line);
     repl_getfn(L, "feed");
     lua_pushstring(L, line);
     free(line);
@@ -131,8 +165,14 @@ int slsh_repl(lua_State *L)
     else
       more = lua_toboolean(L, -1);
     lua_pop(L, 1);
+    if(!more && chunk) {
+      add_history(chunk);
+      free(chunk);
+      chunk = NULL;
+    }
     fflush(stdout);
   }
+  free(chunk);
   putchar('\n');
   if(hist) {
     write_history(hist);

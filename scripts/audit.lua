@@ -8,8 +8,8 @@
 
 local wf = require "slsh.workflow"
 local task = require "slsh.task"
-local report = require "slsh.report"
 local encconf = require "slsh.encrypt_conf"
+local json = require "slsh.json"
 
 -- Every finding: its severity and what it means, for the summary and docs.
 local KINDS = {
@@ -89,7 +89,7 @@ local opts = wf.parse(arg, {
     .. "(whatever --fail-on says), 1 other failure.",
 })
 
-local ram = slsh.ram.client { qps = opts.qps, credentials = opts.credentials }
+local ram = wf.clients(opts.regions[1], opts).ram
 
 -- Each check runs once however many logstores need it: the first asker
 -- starts a task, the others wait for the same task.
@@ -161,10 +161,10 @@ local function audit(t, clients)
   if c.enable_known then row.enabled = c.enable elseif c.mechanism == "none" then
     row.enabled = false
   end
-  local kinds, details = {}, {}
+  local kinds, seen, details = {}, {}, {}
   local function add(kind, detail)
-    if not kinds[kind] then
-      kinds[kind] = true
+    if not seen[kind] then
+      seen[kind] = true
       kinds[#kinds + 1] = kind
     end
     details[#details + 1] = kind .. ": " .. (detail or KINDS[kind][2])
@@ -203,147 +203,132 @@ local function audit(t, clients)
   for _, k in ipairs(kinds) do
     if RANK[KINDS[k][1]] > RANK[sev] then sev = KINDS[k][1] end
   end
-  row.findings = table.concat(kinds, ",")
-  row.kinds = kinds
+  row.findings = json.array(kinds)
   row.severity = sev
   row.status = sev
   row.details = table.concat(details, "; ")
   return row
 end
 
-local targets, failures = wf.targets(opts)
+-- What the summary counts, as the rows stream by (nothing of a row is
+-- kept: the table is spooled by wf.output, the report written as it goes).
+local by_severity, by_kind, key_use = {}, {}, {}
+local worst = 0
+local projects, regions, last_project = 0, {}, nil
+local nregions = 0
+
+local function count_row(r)
+  -- a row wf.run made from an error: the logstore (or the project's
+  -- list of logstores) could not be read
+  if r.status == "failed" and not r.findings then
+    r.findings, r.severity = json.array { "check_failed" }, "failed"
+    r.details = "check_failed: " .. tostring(r.reason)
+  end
+  by_severity[r.severity] = (by_severity[r.severity] or 0) + 1
+  -- rows come grouped by project (wf.targets' order)
+  local project = r.region .. "/" .. r.project
+  if project ~= last_project then projects, last_project = projects + 1, project end
+  if not regions[r.region] then regions[r.region], nregions = true, nregions + 1 end
+  for _, k in ipairs(r.findings) do by_kind[k] = (by_kind[k] or 0) + 1 end
+  if RANK[r.severity] > worst then worst = RANK[r.severity] end
+  if r.key then
+    local k = r.key_region .. "\0" .. r.key
+    key_use[k] = (key_use[k] or 0) + 1
+  end
+end
+
+-- The summary line, the count of each finding, and each key and role.
+local function summary(out)
+  local parts = {}
+  for _, s in ipairs { "critical", "warning", "info", "ok", "failed" } do
+    if by_severity[s] then parts[#parts + 1] = s .. " " .. by_severity[s] end
+  end
+  io.write(string.format("audit: %s in %s, %s: %s\n", n_of(out.total, "logstore"),
+                         n_of(projects, "project"), n_of(nregions, "region"),
+                         #parts > 0 and table.concat(parts, ", ") or "nothing selected"))
+  local kinds = {}
+  for k in pairs(by_kind) do kinds[#kinds + 1] = k end
+  table.sort(kinds, function(a, b)
+    local ra, rb = RANK[KINDS[a][1]], RANK[KINDS[b][1]]
+    if ra ~= rb then return ra > rb end
+    return a < b
+  end)
+  if #kinds > 0 then
+    io.write("findings:\n")
+    for _, k in ipairs(kinds) do
+      io.write(string.format("  %-8s  %-24s %4d  %s\n", KINDS[k][1], k, by_kind[k],
+                             KINDS[k][2]))
+    end
+  end
+  if not opts.quiet and #key_order > 0 then
+    io.write("keys:\n")
+    table.sort(key_order) -- region, then key id: the same order on every run
+    for _, k in ipairs(key_order) do
+      local h, err = task.wait(key_checks[k])
+      local region, id = k:match("^(.-)%z(.*)$")
+      local state
+      if h then
+        local m = h.metadata or {}
+        state = h.state
+        if m.DeleteDate then state = state .. " (deleted on " .. m.DeleteDate .. ")" end
+        if h.state ~= "NotFound" then
+          state = state .. ", deletion protection "
+            .. (m.DeletionProtection == "Enabled" and "on" or "off")
+        end
+      else
+        state = "unknown: " .. tostring(err)
+      end
+      io.write(string.format("  %-14s %-28s used by %-14s %s\n", region, id,
+                             n_of(key_use[k] or 0, "logstore"), state))
+    end
+  end
+  if not opts.quiet and #role_order > 0 then
+    io.write("roles:\n")
+    table.sort(role_order)
+    for _, k in ipairs(role_order) do
+      local r, err = task.wait(role_checks[k])
+      local state
+      if not r then
+        state = "unknown: " .. tostring(err)
+      elseif #r.problems == 0 then
+        state = "ok: trusted by log.aliyuncs.com, both KMS policies"
+      else
+        state = "broken: " .. table.concat(r.problems, "; ")
+      end
+      io.write(string.format("  %-48s %s\n", r and r.given_arn or k, state))
+    end
+  end
+end
+
+-- Exit 3 for a logstore that could not be checked, whatever --fail-on
+-- says (the audit is incomplete), or for findings at or above it.
+local function verdict()
+  if worst >= RANK.failed then
+    io.write("incomplete: ", n_of(by_severity.failed, "logstore"), " could not be checked\n")
+    return 3
+  elseif worst >= FAIL_AT[opts.fail_on] then
+    io.write("exit status 3: findings at or above --fail-on ", opts.fail_on, "\n")
+    return 3
+  end
+  return 0
+end
+
+local out, err = wf.output(opts, {
+  title = "audit", columns = TABLE_COLUMNS, report_columns = REPORT_COLUMNS,
+  each = count_row, summary = summary, verdict = verdict,
+  show = function(r) return not opts.findings_only or r.severity ~= "ok" end,
+})
+if not out then
+  io.stderr:write("slsh run audit: ", tostring(err), "\n")
+  os.exit(2)
+end
+
+local targets, lerr = wf.targets(opts)
 if not targets then
-  io.stderr:write("slsh run audit: cannot list the projects: ", tostring(failures), "\n")
+  out:discard()
+  io.stderr:write("slsh run audit: cannot list the projects: ", tostring(lerr), "\n")
   os.exit(1)
 end
 
-local rows = wf.run(targets, audit, opts, "auditing")
--- A row wf.run made from an error: the logstore could not be read.
-for _, r in ipairs(rows) do
-  if r.status == "failed" and not r.kinds then
-    r.kinds, r.findings, r.severity = { "check_failed" }, "check_failed", "failed"
-    r.details = "check_failed: " .. tostring(r.reason)
-  end
-end
-for _, p in ipairs(failures) do
-  rows[#rows + 1] = { region = p.region, project = p.project, logstore = "*",
-                      status = "failed", severity = "failed", kinds = { "check_failed" },
-                      findings = "check_failed",
-                      details = "check_failed: cannot list the logstores of the project" }
-end
-
--- Counts for the summary.
-local by_severity, by_kind = {}, {}
-local worst = 0
-local projects, regions = {}, {}
-for _, r in ipairs(rows) do
-  by_severity[r.severity] = (by_severity[r.severity] or 0) + 1
-  projects[r.region .. "/" .. r.project] = true
-  regions[r.region] = true
-  for _, k in ipairs(r.kinds) do by_kind[k] = (by_kind[k] or 0) + 1 end
-  if RANK[r.severity] > worst then worst = RANK[r.severity] end
-end
-local function count(set)
-  local n = 0
-  for _ in pairs(set) do n = n + 1 end
-  return n
-end
-
-local shown = rows
-if opts.findings_only then
-  shown = {}
-  for _, r in ipairs(rows) do
-    if r.severity ~= "ok" then shown[#shown + 1] = r end
-  end
-end
-
-if not opts.quiet and #shown > 0 then io.write(report.table(shown, TABLE_COLUMNS)) end
-
-local parts = {}
-for _, s in ipairs { "critical", "warning", "info", "ok", "failed" } do
-  if by_severity[s] then parts[#parts + 1] = s .. " " .. by_severity[s] end
-end
-io.write(string.format("audit: %s in %s, %s: %s\n", n_of(#rows, "logstore"),
-                       n_of(count(projects), "project"), n_of(count(regions), "region"),
-                       #parts > 0 and table.concat(parts, ", ") or "nothing selected"))
-
-local kinds = {}
-for k in pairs(by_kind) do kinds[#kinds + 1] = k end
-table.sort(kinds, function(a, b)
-  local ra, rb = RANK[KINDS[a][1]], RANK[KINDS[b][1]]
-  if ra ~= rb then return ra > rb end
-  return a < b
-end)
-if #kinds > 0 then
-  io.write("findings:\n")
-  for _, k in ipairs(kinds) do
-    io.write(string.format("  %-8s  %-24s %4d  %s\n", KINDS[k][1], k, by_kind[k], KINDS[k][2]))
-  end
-end
-
-if not opts.quiet and #key_order > 0 then
-  local used = {}
-  for _, r in ipairs(rows) do
-    if r.key then
-      local k = r.key_region .. "\0" .. r.key
-      used[k] = (used[k] or 0) + 1
-    end
-  end
-  io.write("keys:\n")
-  table.sort(key_order) -- region, then key id: the same order on every run
-  for _, k in ipairs(key_order) do
-    local h, err = task.wait(key_checks[k])
-    local region, id = k:match("^(.-)%z(.*)$")
-    local state
-    if h then
-      local m = h.metadata or {}
-      state = h.state
-      if m.DeleteDate then state = state .. " (deleted on " .. m.DeleteDate .. ")" end
-      if h.state ~= "NotFound" then
-        state = state .. ", deletion protection "
-          .. (m.DeletionProtection == "Enabled" and "on" or "off")
-      end
-    else
-      state = "unknown: " .. tostring(err)
-    end
-    io.write(string.format("  %-14s %-28s used by %-14s %s\n", region, id,
-                           n_of(used[k] or 0, "logstore"), state))
-  end
-end
-
-if not opts.quiet and #role_order > 0 then
-  io.write("roles:\n")
-  table.sort(role_order)
-  for _, k in ipairs(role_order) do
-    local r, err = task.wait(role_checks[k])
-    local state
-    if not r then
-      state = "unknown: " .. tostring(err)
-    elseif #r.problems == 0 then
-      state = "ok: trusted by log.aliyuncs.com, both KMS policies"
-    else
-      state = "broken: " .. table.concat(r.problems, "; ")
-    end
-    io.write(string.format("  %-48s %s\n", r and r.given_arn or k, state))
-  end
-end
-
-local status = 0
-if opts.report then
-  local ok, err = report.write(opts.report, shown, REPORT_COLUMNS)
-  if ok then
-    io.write("report written to ", opts.report, "\n")
-  else
-    io.stderr:write("slsh run audit: cannot write the report: ", tostring(err), "\n")
-    status = 1
-  end
-end
-
-if worst >= RANK.failed then
-  io.write("incomplete: ", n_of(by_severity.failed, "logstore"), " could not be checked\n")
-  status = 3
-elseif worst >= FAIL_AT[opts.fail_on] then
-  io.write("exit status 3: findings at or above --fail-on ", opts.fail_on, "\n")
-  if status == 0 then status = 3 end
-end
-os.exit(status)
+wf.run(targets, audit, opts, "auditing", out)
+os.exit(wf.finish(out))

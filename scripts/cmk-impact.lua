@@ -38,13 +38,40 @@ local opts = wf.parse(arg, {
     .. "logstore that could not be read (the count may be short).",
 })
 
+-- Where the rows go (defined below); the report is opened now, before
+-- any request.
+local count_row, summary, failed_n, total
+
+local out, oerr = wf.output(opts, {
+  title = "cmk-impact", report_columns = REPORT_COLUMNS, each = function(r) count_row(r) end,
+  show = function(r) return r.status ~= "unrelated" end, summary = function() summary() end,
+  verdict = function()
+    if failed_n() > 0 or (opts.fail_if_used and total > 0) then return 3 end
+    return 0
+  end,
+})
+if not out then
+  io.stderr:write("slsh run cmk-impact: ", tostring(oerr), "\n")
+  os.exit(2)
+end
+
+-- The run ends before it started: no report is left behind.
+local function fail(...)
+  out:discard()
+  io.stderr:write("slsh run cmk-impact: ", ...)
+  io.stderr:write("\n")
+  os.exit(1)
+end
+
 -- Resolve the keys: each --key gives one subject per region that knows it.
 local subjects = {}
 local by_id, by_alias = {}, {}
 
 local function add_subject(s)
   subjects[#subjects + 1] = s
-  s.dependents = {}
+  -- counted as the rows stream by; the table of dependents is spooled
+  s.n, s.on, s.projects, s.last_project = 0, 0, 0, nil
+  if not opts.quiet then s.table = report.table_writer(TABLE_COLUMNS) end
   by_id[s.key_id:lower()] = s
   for _, a in ipairs(s.aliases) do by_alias[s.region .. "\0" .. a] = s end
 end
@@ -62,25 +89,20 @@ for _, given in ipairs(opts.key) do
           for a in kms:aliases { key_id = m.KeyId } do aliases[#aliases + 1] = a.AliasName end
         end)
         if not ok then
-          io.stderr:write("slsh run cmk-impact: cannot list the aliases of ", m.KeyId, ": ",
-                          tostring(aerr), "\n")
-          os.exit(1)
+          fail("cannot list the aliases of ", m.KeyId, ": ", tostring(aerr))
         end
         table.sort(aliases)
         add_subject { given = given, key_id = m.KeyId, region = region, state = m.KeyState,
                       metadata = m, aliases = aliases }
       end
     elseif err.code ~= "Forbidden.KeyNotFound" and err.code ~= "Forbidden.AliasNotFound" then
-      io.stderr:write("slsh run cmk-impact: cannot describe ", given, " in ", region, ": ",
-                      tostring(err), "\n")
-      os.exit(1)
+      fail("cannot describe ", given, " in ", region, ": ", tostring(err))
     end
   end
   if not found then
     if given:match("^alias/") then
-      io.stderr:write("slsh run cmk-impact: alias ", given, " is not in any selected region (",
-                      table.concat(opts.regions, ", "), ")\n")
-      os.exit(1)
+      fail("alias ", given, " is not in any selected region (",
+           table.concat(opts.regions, ", "), ")")
     end
     if not by_id[given:lower()] then
       add_subject { given = given, key_id = given, state = "NotFound", aliases = {} }
@@ -99,13 +121,32 @@ local function depends_on(t, c)
     or by_alias[(c.region_id or t.region) .. "\0" .. c.cmk_key_id]
 end
 
-local targets, failures = wf.targets(opts)
-if not targets then
-  io.stderr:write("slsh run cmk-impact: cannot list the projects: ", tostring(failures), "\n")
-  os.exit(1)
+local checked = 0
+total = 0
+local failed = { n = 0 }
+function failed_n() return failed.n end
+if not opts.quiet then
+  failed.table = report.table_writer { "region", "project", "logstore", "reason" }
 end
 
-local rows = wf.run(targets, function(t, clients)
+-- Each row as it finishes: a dependent counts for its key, a failure for
+-- the incomplete list; nothing of a row is kept.
+function count_row(r)
+  if not r.unlisted then checked = checked + 1 end
+  if r.status == "depends" then
+    local s = r.subject
+    s.n, total = s.n + 1, total + 1
+    if r.enabled then s.on = s.on + 1 end
+    local project = r.region .. "/" .. r.project -- rows come grouped by project
+    if project ~= s.last_project then s.projects, s.last_project = s.projects + 1, project end
+    if s.table then s.table:add(r) end
+  elseif r.status == "failed" then
+    failed.n = failed.n + 1
+    if failed.table then failed.table:add(r) end
+  end
+end
+
+local function scan(t, clients)
   local ls, err = clients.sls:get_logstore(t.project, t.logstore)
   if not ls then return nil, err end
   local c = encconf.parse(ls.encrypt_conf)
@@ -118,45 +159,26 @@ local rows = wf.run(targets, function(t, clients)
            logstore = t.logstore, enabled = enabled,
            encrypt_type = c.encrypt_type, cmk_key_id = c.cmk_key_id, role_arn = c.arn,
            role = c.arn and c.arn:match(":role/(.+)$") or c.arn }
-end, opts, "scanning")
+end
 
-local failed, out = {}, {}
-for _, r in ipairs(rows) do
-  if r.status == "depends" then
-    local deps = r.subject.dependents
-    deps[#deps + 1] = r
-    out[#out + 1] = r
-  elseif r.status == "failed" then
-    failed[#failed + 1] = r
-  end
-end
-for _, p in ipairs(failures) do
-  failed[#failed + 1] = { region = p.region, project = p.project, logstore = "*",
-                          status = "failed", reason = "cannot list the logstores" }
-end
+-- Table lines indented under their key.
+local indented = { write = function(_, line) io.write("  ", line) end }
 
 -- The plain sentence: what disabling (or the current state) means.
 local function verdict(s)
-  local n = #s.dependents
-  local projects, on = {}, 0
-  for _, r in ipairs(s.dependents) do
-    projects[r.region .. "/" .. r.project] = true
-    if r.enabled then on = on + 1 end
-  end
-  local m = 0
-  for _ in pairs(projects) do m = m + 1 end
+  local n, on, m = s.n, s.on, s.projects
   local where = n_of(n, "logstore") .. " in " .. n_of(m, "project")
   local off = n - on
   local note = off > 0 and string.format(" (%d of them with encryption off, but "
                                           .. "holding data encrypted with it)", off) or ""
   if n == 0 and s.state == "NotFound" then
     return string.format("this key is in none of the selected regions and no logstore "
-                         .. "there names it (%s checked)", n_of(#targets, "logstore"))
+                         .. "there names it (%s checked)", n_of(checked, "logstore"))
   elseif n == 0 then
     return string.format("no logstore in %s depends on this key: disabling or deleting "
                          .. "it breaks no logstore there (%s checked; other "
                          .. "services may still use the key)",
-                         table.concat(opts.regions, ", "), n_of(#targets, "logstore"))
+                         table.concat(opts.regions, ", "), n_of(checked, "logstore"))
   elseif s.state == "Enabled" then
     return "disabling or deleting this key makes reads and writes fail on " .. where .. note
   elseif s.state == "Disabled" then
@@ -174,50 +196,36 @@ local function verdict(s)
   return "this key is " .. tostring(s.state) .. "; " .. where .. " depend on it" .. note
 end
 
-local total = 0
-for _, s in ipairs(subjects) do
-  local m = s.metadata or {}
-  local head = "key " .. s.key_id
-  if s.given ~= s.key_id then head = head .. " (" .. s.given .. ")" end
-  if s.region then
-    head = head .. " in " .. s.region .. ": " .. s.state .. ", deletion protection "
-      .. (m.DeletionProtection == "Enabled" and "on" or "off") .. ", aliases: "
-      .. (#s.aliases > 0 and table.concat(s.aliases, ", ") or "none")
-  else
-    head = head .. ": not found in " .. table.concat(opts.regions, ", ")
+-- Per key: what it is, its dependents, and the verdict; then what could
+-- not be read, and the count.
+function summary()
+  for _, s in ipairs(subjects) do
+    local m = s.metadata or {}
+    local head = "key " .. s.key_id
+    if s.given ~= s.key_id then head = head .. " (" .. s.given .. ")" end
+    if s.region then
+      head = head .. " in " .. s.region .. ": " .. s.state .. ", deletion protection "
+        .. (m.DeletionProtection == "Enabled" and "on" or "off") .. ", aliases: "
+        .. (#s.aliases > 0 and table.concat(s.aliases, ", ") or "none")
+    else
+      head = head .. ": not found in " .. table.concat(opts.regions, ", ")
+    end
+    io.write(head, "\n")
+    if s.table and s.n > 0 then s.table:write(indented) end
+    io.write("  => ", verdict(s), "\n")
   end
-  io.write(head, "\n")
-  if not opts.quiet and #s.dependents > 0 then
-    local t = report.table(s.dependents, TABLE_COLUMNS)
-    io.write((t:gsub("[^\n]+", "  %0")))
+  if failed.n > 0 then
+    io.write(string.format("incomplete: %s could not be read, so the counts may be short:\n",
+                           n_of(failed.n, "logstore")))
+    if failed.table then failed.table:write(indented) end
   end
-  io.write("  => ", verdict(s), "\n")
-  total = total + #s.dependents
+  io.write(string.format("cmk-impact: %s checked in %s: %d depend on %s\n",
+                         n_of(checked, "logstore"), table.concat(opts.regions, ", "), total,
+                         #subjects == 1 and "this key" or ("these " .. #subjects .. " keys")))
 end
 
-if #failed > 0 then
-  io.write(string.format("incomplete: %s could not be read, so the counts may be short:\n",
-                         n_of(#failed, "logstore")))
-  if not opts.quiet then
-    io.write((report.table(failed, { "region", "project", "logstore", "reason" })
-      :gsub("[^\n]+", "  %0")))
-  end
-end
+local targets, lerr = wf.targets(opts)
+if not targets then fail("cannot list the projects: ", tostring(lerr)) end
 
-io.write(string.format("cmk-impact: %s checked in %s: %d depend on %s\n",
-                       n_of(#targets, "logstore"), table.concat(opts.regions, ", "), total,
-                       #subjects == 1 and "this key" or ("these " .. #subjects .. " keys")))
-
-local status = 0
-if opts.report then
-  for _, r in ipairs(failed) do out[#out + 1] = r end
-  local ok, err = report.write(opts.report, out, REPORT_COLUMNS)
-  if ok then
-    io.write("report written to ", opts.report, "\n")
-  else
-    io.stderr:write("slsh run cmk-impact: cannot write the report: ", tostring(err), "\n")
-    status = 1
-  end
-end
-if status == 0 and (#failed > 0 or (opts.fail_if_used and total > 0)) then status = 3 end
-os.exit(status)
+wf.run(targets, scan, opts, "scanning", out)
+os.exit(wf.finish(out))

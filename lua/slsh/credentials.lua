@@ -54,9 +54,10 @@ M.margins = {
 local OPTIONS = {
   profile = "string", access_key_id = "string", access_key_secret = "string",
   security_token = "string", env = "table", clock = "function",
+  verbose = "number", log = "function",
 }
 local OPTION_LIST = "profile, access_key_id, access_key_secret, "
-  .. "security_token, env, clock"
+  .. "security_token, env, clock, verbose, log"
 
 local Provider = {}
 Provider.__index = Provider
@@ -66,13 +67,35 @@ function Provider.__tostring(p)
   return string.format("credentials provider (%s: %s)", p.kind, p.origin)
 end
 
-local function new_provider(spec, clock)
+local function new_provider(spec, clock, verbose, log)
   return setmetatable({
     kind = spec.kind,
     origin = spec.origin,
     spec = spec,
     clock = clock,
+    verbose = verbose or 0,
+    log = log,
   }, Provider)
+end
+
+-- Lines already written to stderr: every client of a run has its own
+-- provider, and the user wants to read the source once, not per client.
+local said = {}
+
+-- With -v, say once which source the credentials came from (the source
+-- that worked, for a chain of candidates): its kind and where it was
+-- found, which never includes a key or a token.
+local function announce(p)
+  if p.announced or p.verbose < 1 then return end
+  p.announced = true
+  local spec = p.active or p.spec
+  local line = string.format("credentials: %s from %s", spec.kind, spec.origin)
+  if p.log then
+    p.log(line)
+  elseif not said[line] then
+    said[line] = true
+    io.stderr:write("slsh: ", line, "\n")
+  end
 end
 
 -- The fetch function for `kind`, or nil and why there is none.
@@ -171,13 +194,17 @@ end
 -- credentials have not yet expired, those are returned (the failure is
 -- kept in provider.last_error) and the next call tries again.
 function Provider:get()
-  if self.kind == "static" then return self.spec.credentials end
+  if self.kind == "static" then
+    announce(self)
+    return self.spec.credentials
+  end
   local now = math.floor(self.clock())
   local cached = self.cached
   if cached and not stale(self, cached, now) then return cached end
   local cred, err = fetch(self)
   if cred then
     self.cached, self.fetched_at, self.last_error = cred, now, nil
+    announce(self)
     return cred
   end
   self.last_error = err
@@ -201,6 +228,9 @@ end
 -- access_key_id, access_key_secret, security_token: explicit keys.
 -- env: a table used instead of the process environment (tests, embedding).
 -- clock: function returning Unix seconds (default os.time).
+-- verbose: at 1 or more, the first get() says on stderr (or through
+--   `log(line)`) which source gave the credentials (default
+--   slsh.config.verbose, i.e. -v).
 function M.provider(opts)
   if opts == nil then opts = {} end
   if type(opts) ~= "table" then
@@ -227,14 +257,16 @@ function M.provider(opts)
   }
   local explicit = opts.access_key_id or opts.access_key_secret
     or opts.security_token
+  local slsh = package.loaded.slsh
+  local config = type(slsh) == "table" and slsh.config or {}
   if args.profile == nil and not explicit then
-    local slsh = package.loaded.slsh
-    args.profile = slsh and slsh.config and slsh.config.profile or nil
+    args.profile = config.profile
   end
   local ok, spec, err = pcall(core.resolve, args)
   if not ok then error(spec, 2) end
   if not spec then return nil, err end
-  return new_provider(spec, opts.clock or os.time)
+  return new_provider(spec, opts.clock or os.time,
+    opts.verbose or tonumber(config.verbose), opts.log)
 end
 
 return setmetatable(M, {

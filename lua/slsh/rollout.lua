@@ -417,7 +417,7 @@ function M.main(policy, args)
     return plan_one(policy, ctx, t, clients)
   end, opts, "planning")
   for _, r in ipairs(rows) do
-    if r.status == "failed" then
+    if r.status == "failed" and not r.unlisted then -- (unlisted: says so already)
       r.action = "failed"
       r.reason = "cannot read the logstore: " .. tostring(r.reason)
     end

@@ -1,15 +1,21 @@
 --- slsh.workflow: what every bundled workflow shares (DESIGN §6):
 -- the common options, selecting projects and logstores across regions,
--- one client set per region, a journal to resume an interrupted run, the
--- concurrent loop with its progress bar, the report and the exit status.
+-- one client set per region and options, a journal to resume an
+-- interrupted run, the concurrent loop with its progress bar, the report
+-- and the exit status. A run streams: the selection is listed while the
+-- first items are worked on, and each row goes to the table spool, the
+-- report file and the counts as soon as it is done, so memory stays
+-- O(--concurrency) whatever the size of the estate.
 --
 --   local wf = require "slsh.workflow"
 --   local opts = wf.parse(arg, {usage = ..., summary = ..., mutating = true,
 --                               logstore_default = "cloudfirewall-logstore",
 --                               options = {...workflow's own...}})
+--   local out = assert(wf.output(opts, {columns = {"region", "project",
+--                                      "logstore", "action", "reason"}}))
 --   local targets = assert(wf.targets(opts))
---   local rows = wf.run(targets, function(t, clients) ... return row end, opts)
---   os.exit(wf.finish(rows, opts, {"region", "project", "logstore", "action", "reason"}))
+--   wf.run(targets, function(t, clients) ... return row end, opts, "working", out)
+--   os.exit(wf.finish(out))
 
 local cli = require "slsh.cli"
 local json = require "slsh.json"
@@ -72,6 +78,9 @@ function M.parse(args, spec)
       os.exit(2)
     end
   end
+  -- --report -: standard output is the report's; everything else that
+  -- the workflow prints goes to standard error
+  if opts.report == "-" then io.output(io.stderr) end
   return opts
 end
 
@@ -104,21 +113,42 @@ local function read_list(path)
   return set
 end
 
-local client_cache = {}
+-- Clients by credentials provider (weak: a provider that is gone takes
+-- its clients with it), then by the other options that shape a client.
+local client_cache = setmetatable({}, { __mode = "k" })
+local DEFAULT_CREDENTIALS = {} -- the key of "no provider given: the chain"
 
---- wf.clients(region, opts) -> {sls=, kms=, ram=, sts=, region=} (one set
--- per region; RAM is global, STS is the region's endpoint).
+-- The part of the cache key besides the provider: everything a client
+-- is made from (its region, its rate and retries, and the global
+-- options a client reads when it is made).
+local function client_key(region, opts)
+  local config = slsh.config
+  return table.concat({ region, tostring(opts and opts.qps), tostring(opts and opts.retries),
+                        tostring(config.profile), tostring(config.connect_to),
+                        tostring(config.ca_file) }, "\0")
+end
+
+--- wf.clients(region, opts) -> {sls=, kms=, ram=, sts=, region=}: one set
+-- per region and options (RAM is global, STS is the region's endpoint).
+-- Two callers with the same region but another --qps, --retries,
+-- credentials provider or profile get different clients.
 -- Credentials come from the chain (--profile and the rest), or from
 -- opts.credentials when a script or test passes a provider.
 function M.clients(region, opts)
-  local c = client_cache[region]
+  local by_creds = client_cache[opts and opts.credentials or DEFAULT_CREDENTIALS]
+  if not by_creds then
+    by_creds = {}
+    client_cache[opts and opts.credentials or DEFAULT_CREDENTIALS] = by_creds
+  end
+  local key = client_key(region, opts)
+  local c = by_creds[key]
   if not c then
     local o = { region = region, qps = opts and opts.qps,
                 retries = opts and opts.retries,
                 credentials = opts and opts.credentials }
     c = { region = region, sls = slsh.sls.client(o), kms = slsh.kms.client(o),
           ram = slsh.ram.client(o), sts = slsh.sts.client(o) }
-    client_cache[region] = c
+    by_creds[key] = c
   end
   return c
 end
@@ -130,13 +160,37 @@ local function first_glob(patterns, s)
   end
 end
 
---- wf.targets(opts) -> list of {region=, project=, logstore=}, failures | nil, err
--- Projects of every region (filtered by --project, --project-file,
--- --exclude-project), then their logstores matching --logstore.
--- failures lists the {region=, project=, err=} whose logstores could not
--- be listed. opts.skip_projects (a list of globs, optional) marks the
--- logstores of matching projects with `skip` (the reason) instead of
+-- How many projects fetch their logstore list at once, at least: the
+-- listings run beside the workers, ahead of them.
+local MIN_LISTINGS = 16
+-- How many listed logstore names may wait for a worker before no new
+-- listing starts (per unit of --concurrency; at least this many).
+local NAMES_AHEAD = 256
+-- Projects asked for in one ListProject page.
+local PROJECT_PAGE = 500
+
+local Targets = { __name = "slsh.workflow.targets" }
+Targets.__index = Targets
+
+--- wf.targets(opts) -> targets | nil, err
+-- The selection as a stream: targets:next() gives the next
+-- {region=, project=, logstore=, skip=?} (nil at the end). Projects of
+-- every region (filtered by --project, --project-file,
+-- --exclude-project), then their logstores matching --logstore, listed
+-- page by page while the workers already work on the first ones: at
+-- most max(16, --concurrency) projects are being listed at once, and
+-- listing pauses while enough names wait, so the selection is never held
+-- whole. The order is fixed: regions by name, projects in the order the
+-- service lists them (by name), logstores by name within a project.
+-- A project whose logstores could not be listed comes as one target
+-- {region=, project=, logstore="*", err=} (err: why), as does a project
+-- page that failed after the first; the first page of every region is
+-- read before this returns, so an account that cannot list projects at
+-- all is nil, err. opts.skip_projects (a list of globs, optional) marks
+-- the logstores of matching projects with `skip` (the reason) instead of
 -- leaving them out, so that a workflow can show what it did not touch.
+-- targets.count is the number given out so far, targets.listed is true
+-- once every project has been listed.
 function M.targets(opts)
   local only
   if opts.project_file then
@@ -144,52 +198,199 @@ function M.targets(opts)
     only, err = read_list(opts.project_file)
     if not only then return nil, err end
   end
-  local projects = {}
-  for _, region in ipairs(opts.regions) do
-    local sls = M.clients(region, opts).sls
+  local regions, seen = {}, {}
+  for _, r in ipairs(opts.regions) do
+    if not seen[r] then regions[#regions + 1], seen[r] = r, true end
+  end
+  table.sort(regions)
+  local concurrency = opts.concurrency or 8
+  local self = setmetatable({
+    opts = opts, only = only, regions = regions,
+    pages = {},            -- per region: {offset=, total=, task=, done=, r=, err=}
+    region_i = 1,          -- the region whose projects are being paged
+    projects = { first = 1, last = 0 },  -- selected, not yet being listed
+    lists = { first = 1, last = 0 },     -- being listed or listed, in order
+    listing = 0,           -- listings in flight
+    waiting = 0,           -- names listed, not yet given out
+    max_listings = math.max(MIN_LISTINGS, concurrency),
+    max_waiting = NAMES_AHEAD * concurrency,
+    count = 0, listed = false,
+  }, Targets)
+  -- the first page of every region now: if no project can be listed at
+  -- all, the run ends before it starts
+  for _, region in ipairs(regions) do
+    self.pages[region] = { offset = 0 }
+    self:fetch_page(region)
+  end
+  local failed
+  for _, region in ipairs(regions) do
+    local page = self.pages[region]
+    task.wait(page.task)
+    if page.err and not failed then failed = page.err end
+  end
+  if failed then return nil, failed end
+  return self
+end
+
+-- Start reading the next page of `region`'s projects (in a task).
+function Targets:fetch_page(region)
+  local page = self.pages[region]
+  local sls = M.clients(region, self.opts).sls
+  page.done, page.r, page.err = false, nil, nil
+  page.task = task.spawn(function()
+    local ok, r, err = pcall(sls.list_projects, sls, { offset = page.offset,
+                                                       size = PROJECT_PAGE })
+    if not ok then r, err = nil, r end
+    page.r, page.err, page.done = r, err, true
+  end)
+end
+
+local function push(q, v)
+  q.last = q.last + 1
+  q[q.last] = v
+end
+
+local function shift(q)
+  local v = q[q.first]
+  q[q.first] = nil
+  q.first = q.first + 1
+  return v
+end
+
+-- Take a finished page of the current region: select its projects, and
+-- start the next page, or go on to the next region.
+function Targets:absorb_page()
+  local region = self.regions[self.region_i]
+  local page = region and self.pages[region]
+  if not (page and page.done) then return end
+  -- one page of projects waits for listing at most
+  if self.projects.last - self.projects.first + 1 >= PROJECT_PAGE then return end
+  local opts, items = self.opts, {}
+  if page.err then
+    push(self.projects, { failed = true, region = region, project = "*", err = page.err })
+    page.total = 0
+  else
+    items = page.r.projects or {}
+    page.total = page.r.total or 0
+  end
+  for _, p in ipairs(items) do
+    local name = p.projectName
+    if (not opts.project or any_glob(opts.project, name))
+       and (not self.only or self.only[name])
+       and not (opts.exclude_project and any_glob(opts.exclude_project, name)) then
+      local skip = first_glob(opts.skip_projects, name)
+      push(self.projects, { region = region, project = name, skip = skip
+                            and ("service-owned project (matches " .. skip .. ")") or nil })
+    end
+  end
+  page.offset = page.offset + #items
+  if #items == 0 or page.offset >= page.total then
+    self.pages[region] = nil
+    self.region_i = self.region_i + 1
+    -- the next region's first page was read by wf.targets
+  else
+    self:fetch_page(region)
+  end
+end
+
+-- Start listing the logstores of one selected project (in a task); the
+-- entry takes its place in the order of the lists.
+function Targets:list(p)
+  local entry = { region = p.region, project = p.project, skip = p.skip }
+  push(self.lists, entry)
+  self.listing = self.listing + 1
+  local sls, globs = M.clients(p.region, self.opts).sls, self.opts.logstore
+  entry.task = task.spawn(function()
+    local names = {}
     local ok, err = pcall(function()
-      for p in sls:projects() do
-        local name = p.projectName
-        if (not opts.project or any_glob(opts.project, name))
-           and (not only or only[name])
-           and not (opts.exclude_project and any_glob(opts.exclude_project, name)) then
-          local skip = first_glob(opts.skip_projects, name)
-          projects[#projects + 1] = {
-            region = region, project = name,
-            skip = skip and ("service-owned project (matches " .. skip .. ")") or nil }
-        end
+      for name in sls:logstores(p.project) do
+        if not globs or any_glob(globs, name) then names[#names + 1] = name end
       end
     end)
-    if not ok then return nil, err end
-  end
-  local lists, errs = task.map(projects, function(p)
-    local names = {}
-    for name in M.clients(p.region, opts).sls:logstores(p.project) do
-      if not opts.logstore or any_glob(opts.logstore, name) then
-        names[#names + 1] = name
-      end
-    end
-    table.sort(names)
-    return names
-  end, { concurrency = math.min(opts.concurrency or 8, 16) })
-  local targets, failures = {}, {}
-  for i, p in ipairs(projects) do
-    if lists[i] then
-      for _, name in ipairs(lists[i]) do
-        targets[#targets + 1] = { region = p.region, project = p.project, logstore = name,
-                                  skip = p.skip }
-      end
+    self.listing = self.listing - 1
+    entry.done = true
+    if ok then
+      table.sort(names)
+      entry.names = names
+      self.waiting = self.waiting + #names
     else
-      p.err = errs[i]
-      failures[#failures + 1] = p
+      entry.failed, entry.err = true, err
+    end
+  end)
+end
+
+-- Start listing the selected projects as far as the limits allow (in
+-- flight, names waiting, lists waiting); take pages of projects as they
+-- arrive.
+function Targets:fill()
+  self:absorb_page()
+  local lists, projects = self.lists, self.projects
+  while self.listing < self.max_listings and self.waiting < self.max_waiting
+        and lists.last - lists.first < 4 * self.max_listings
+        and projects.first <= projects.last do
+    local p = shift(projects)
+    if p.failed then -- a page of projects that could not be read
+      p.done = true
+      push(lists, p)
+    else
+      self:list(p)
     end
   end
-  table.sort(targets, function(a, b)
-    if a.region ~= b.region then return a.region < b.region end
-    if a.project ~= b.project then return a.project < b.project end
-    return a.logstore < b.logstore
-  end)
-  return targets, failures
+end
+
+-- Whether projects are still to be read from the service.
+function Targets:paging()
+  return self.regions[self.region_i] ~= nil
+end
+
+--- targets:next() -> the next target, or nil when every project has been
+-- listed and every logstore given out. Inside a task it waits (letting
+-- the others run) for the listing it needs; several tasks may call it.
+function Targets:next()
+  while true do
+    local cur = self.cur
+    if cur and cur.i < #cur.names then
+      cur.i = cur.i + 1
+      self.waiting = self.waiting - 1
+      self.count = self.count + 1
+      return { region = cur.region, project = cur.project, logstore = cur.names[cur.i],
+               skip = cur.skip }
+    end
+    self.cur = nil
+    self:fill()
+    local head = self.lists[self.lists.first]
+    if head then
+      if not head.done then task.wait(head.task) end
+      if self.lists[self.lists.first] == head then
+        shift(self.lists)
+        if head.failed then
+          self.count = self.count + 1
+          return { region = head.region, project = head.project, logstore = "*",
+                   skip = head.skip, err = head.err }
+        end
+        self.cur = { region = head.region, project = head.project, skip = head.skip,
+                     names = head.names, i = 0 }
+      end
+    elseif self:paging() then
+      local page = self.pages[self.regions[self.region_i]]
+      if not page.done then task.wait(page.task) end
+    else
+      self.listed = true
+      return nil
+    end
+  end
+end
+
+--- targets:all() -> list of every remaining target, in order, and the
+-- list of those that are listing failures (err set). This holds the
+-- whole selection: for small runs and tests.
+function Targets:all()
+  local list, failures = {}, {}
+  for t in self.next, self do
+    list[#list + 1] = t
+    if t.err then failures[#failures + 1] = t end
+  end
+  return list, failures
 end
 
 --- A journal: one JSON line per finished item, so that a rerun with the
@@ -243,35 +444,122 @@ function Journal:close()
   if self.file then self.file:close() end
 end
 
---- wf.run(targets, fn, opts, label) -> rows
+--- wf.stopping() -> true once the run should start no new item (the
+-- user pressed Ctrl-C); wf.run asks before each item.
+function M.stopping() return false end
+
+-- How many items may be started beyond the oldest one not finished, per
+-- unit of --concurrency: finished rows wait (in memory) until every
+-- earlier one is done, so that rows come out in the order of the targets.
+local WINDOW = 16
+-- While the window is full a worker looks again this often (seconds).
+local WINDOW_WAIT = 0.01
+
+-- The row of an item that did not give one: fn raised or returned nil,
+-- err, or the item is a listing that failed.
+local function failed_row(t, e)
+  local reason
+  if t.err then
+    reason = (t.project == "*" and "cannot list the projects: "
+              or "cannot list the logstores: ") .. tostring(e.message or e)
+  elseif errors.is(e) and e.code == "lua_error" then
+    reason = "internal error (a bug in slsh; please report it): " .. tostring(e.message)
+  elseif e ~= nil then
+    reason = tostring(e.message or e)
+  else
+    reason = "no result (a bug in slsh; please report it)"
+  end
+  return { region = t.region, project = t.project, logstore = t.logstore,
+           status = "failed", action = "failed", reason = reason,
+           error_code = type(e) == "table" and e.code ~= "lua_error" and e.code or nil,
+           request_id = type(e) == "table" and e.request_id or nil,
+           unlisted = t.err and true or nil }
+end
+
+-- Error objects for anything fn raises (a traceback kept for -v -v).
+local function as_error(e)
+  if errors.is(e) then return e end
+  return errors.new { code = "lua_error", message = tostring(e),
+                      traceback = debug.traceback(nil, 2) }
+end
+
+-- targets as a stream: a wf.targets stream as it is, a list through an
+-- index.
+local function stream_of(targets)
+  if getmetatable(targets) == Targets then return targets, nil end
+  local i = 0
+  return { next = function()
+    i = i + 1
+    return targets[i]
+  end }, #targets
+end
+
+--- wf.run(targets, fn, opts, label?, sink?) -> rows | count
 -- fn(target, clients) -> row table (must hold `status`; "failed" and
 -- "refused" count against the exit status). A raised error or nil, err
--- becomes a failed row. Runs --concurrency at a time with a progress bar.
-function M.run(targets, fn, opts, label)
+-- becomes a failed row with the error's message and code, as does a
+-- target that is a listing failure (see wf.targets; fn is not called).
+-- `targets` is a wf.targets stream or a list. Runs --concurrency at a
+-- time with a progress bar; before each new item it asks wf.stopping()
+-- and takes no more once that is true (the items not started are not in
+-- the rows). Rows come out in the order of the targets, each as soon as
+-- it and every earlier one are done: to sink(row) (a function, or an
+-- object with :add(row) such as wf.output) when given, and then wf.run
+-- keeps none of them and returns their count; else into the list it
+-- returns (O(items): for small runs, and for rows a caller needs again).
+function M.run(targets, fn, opts, label, sink)
+  local stream, total = stream_of(targets)
   local enabled -- nil: only on a terminal
   if opts.quiet then enabled = false end
-  local bar = report.progress { total = #targets, label = label or "working",
+  local bar = report.progress { total = total, label = label or "working",
                                 enabled = enabled }
-  local rows = {}
-  local results, errs = task.map(targets, function(t, i)
-    local row = fn(t, M.clients(t.region, opts))
-    rows[i] = row
-    bar:tick(row and row.status or "failed")
-    return row
-  end, { concurrency = opts.concurrency or 8 })
-  bar:finish()
-  for i, t in ipairs(targets) do
-    local row = results[i]
-    if not row then
-      local e = errs[i]
-      row = { region = t.region, project = t.project, logstore = t.logstore,
-              status = "failed", action = "failed",
-              reason = e and (tostring(e.message or e)) or "unknown error",
-              error_code = e and e.code }
+  local add = sink
+  if type(sink) == "table" then add = function(row) sink:add(row) end end
+  local rows = not sink and {} or nil
+  local finished, emitted, taken = {}, 0, 0
+  local window = WINDOW * (opts.concurrency or 8)
+  local function emit()
+    while finished[emitted + 1] do
+      emitted = emitted + 1
+      local row = finished[emitted]
+      finished[emitted] = nil
+      if add then add(row) else rows[emitted] = row end
     end
-    rows[i] = row
   end
-  return rows
+  local function worker()
+    while true do
+      while taken - emitted >= window and not M.stopping() do task.sleep(WINDOW_WAIT) end
+      if M.stopping() then return end
+      local t = stream:next()
+      if t == nil then return end
+      taken = taken + 1
+      local i = taken
+      local row
+      if t.err then
+        row = failed_row(t, t.err)
+      else
+        local ok, r, e = xpcall(fn, as_error, t, M.clients(t.region, opts))
+        if not ok then
+          row = failed_row(t, r)
+        elseif r == nil then
+          row = failed_row(t, e)
+        else
+          row = r
+        end
+      end
+      if not total then bar:set_total(stream.count, stream.listed) end
+      bar:tick(row.status or "failed")
+      finished[i] = row
+      emit()
+    end
+  end
+  local workers = {}
+  for k = 1, opts.concurrency or 8 do workers[k] = task.spawn(worker) end
+  local _, werrs = task.wait(workers)
+  bar:finish()
+  -- a worker only fails if the loop itself broke (e.g. an interruption)
+  for _, e in pairs(werrs) do errors.raise(e) end
+  return rows or emitted
 end
 
 --- Row statuses that make a run finish with exit status 3: `held` is an
@@ -279,36 +567,119 @@ end
 -- change was made but altered other fields too.
 M.BAD_STATUS = { failed = true, refused = true, held = true, drift = true }
 
---- wf.finish(rows, opts, columns, summary_title?, report_columns?) -> exit status
--- Prints the table (unless --quiet) and a summary, writes --report (with
--- report_columns, default the table's), and returns 0, or 3 when some
--- item's status is in wf.BAD_STATUS (DESIGN §5).
-function M.finish(rows, opts, columns, summary_title, report_columns)
-  if not opts.quiet and #rows > 0 then
-    io.write(report.table(rows, columns))
+local Output = { __name = "slsh.workflow.output" }
+Output.__index = Output
+
+--- wf.output(opts, spec) -> out | nil, err: where the rows of a run go as
+-- they finish (pass it to wf.run as the sink), and what wf.finish(out)
+-- prints from them at the end. It counts the rows by status, writes the
+-- --report file row by row (opened now, so a bad path is found before
+-- any request: err with code "usage" or "io"), and spools the table to a
+-- temporary file (nothing of a row is kept in memory). spec:
+--   columns         the table's columns (nil: no table)
+--   report_columns  the report's (default: the table's)
+--   title           the summary line's first word (default "summary")
+--   each(row, out)  optional: called first for every row; may complete
+--                   the row and keep the workflow's own counts
+--   show(row)       optional: false keeps a row out of the table and the
+--                   report (it is still counted)
+--   summary(out)    optional: prints the summary instead of the line
+--                   "TITLE: N logstores: STATUS N, ..."
+--   verdict(out)    optional: -> exit status (0 or 3), and prints why;
+--                   default 3 when some status is in wf.BAD_STATUS
+-- out.total is the number of rows, out.counts the rows per status, out.bad
+-- those in wf.BAD_STATUS, out.shown those in the table.
+function M.output(opts, spec)
+  local self = setmetatable({ opts = opts, spec = spec or {}, total = 0, counts = {},
+                              bad = 0, shown = 0 }, Output)
+  spec = self.spec
+  if spec.columns and not opts.quiet then self.table = report.table_writer(spec.columns) end
+  if opts.report then
+    local w, err = report.writer(opts.report, spec.report_columns or spec.columns or {})
+    if not w then return nil, err end
+    self.report = w
   end
-  local counts, order = {}, {}
-  local bad = 0
-  for _, r in ipairs(rows) do
-    local s = r.status or "?"
-    if not counts[s] then order[#order + 1] = s end
-    counts[s] = (counts[s] or 0) + 1
-    if M.BAD_STATUS[s] then bad = bad + 1 end
-  end
+  return self
+end
+
+--- out:add(row): one finished row.
+function Output:add(row)
+  local spec = self.spec
+  if spec.each then spec.each(row, self) end
+  local s = row.status or "?"
+  self.total = self.total + 1
+  self.counts[s] = (self.counts[s] or 0) + 1
+  if M.BAD_STATUS[s] then self.bad = self.bad + 1 end
+  if spec.show and not spec.show(row) then return end
+  self.shown = self.shown + 1
+  if self.table then self.table:add(row) end
+  if self.report then self.report:add(row) end
+end
+
+--- out:status_counts() -> "applied 3, failed 1" (statuses sorted), or
+-- "nothing to do".
+function Output:status_counts()
+  local order = {}
+  for s in pairs(self.counts) do order[#order + 1] = s end
   table.sort(order)
   local parts = {}
-  for _, s in ipairs(order) do parts[#parts + 1] = s .. " " .. counts[s] end
-  io.write(string.format("%s: %d logstores: %s\n", summary_title or "summary", #rows,
-                                #parts > 0 and table.concat(parts, ", ") or "nothing to do"))
-  if opts.report then
-    local ok, err = report.write(opts.report, rows, report_columns or columns)
-    if not ok then
+  for _, s in ipairs(order) do parts[#parts + 1] = s .. " " .. self.counts[s] end
+  return #parts > 0 and table.concat(parts, ", ") or "nothing to do"
+end
+
+--- out:close_report() -> true | nil, err: end the --report document (it
+-- can be closed at any time, e.g. on an interruption, and is then a
+-- valid document of the rows so far). Idempotent.
+function Output:close_report()
+  if not self.report then return true end
+  return self.report:close()
+end
+
+--- out:discard(): the run ends before it started; remove the report
+-- file begun (nothing is printed).
+function Output:discard()
+  if self.report then self.report:discard() end
+end
+
+--- wf.finish(out) -> exit status
+--- wf.finish(rows, opts, columns, summary_title?, report_columns?) -> exit status
+-- Prints the table (unless --quiet) and the summary, closes --report, and
+-- returns 0, 3 when the verdict says so (default: some item's status is
+-- in wf.BAD_STATUS), or 1 when the report could not be written. The
+-- second form runs a list of rows through a wf.output first (the report
+-- is then opened only now).
+function M.finish(out, opts, columns, summary_title, report_columns)
+  if getmetatable(out) ~= Output then
+    local rows = out
+    local err
+    out, err = M.output(opts, { columns = columns, title = summary_title,
+                                report_columns = report_columns })
+    if not out then
       io.stderr:write("slsh: cannot write the report: ", tostring(err), "\n")
-      return 1
+      return err.code == "usage" and 2 or 1
     end
-    io.write("report written to ", opts.report, "\n")
+    for _, r in ipairs(rows) do out:add(r) end
   end
-  return bad > 0 and 3 or 0
+  local spec = out.spec
+  opts = out.opts
+  if out.table and out.table.count > 0 then out.table:write(io.output()) end
+  if spec.summary then
+    spec.summary(out)
+  else
+    io.write(string.format("%s: %d logstores: %s\n", spec.title or "summary", out.total,
+                           out:status_counts()))
+  end
+  local ok, err = out:close_report()
+  if not ok then
+    io.stderr:write("slsh: cannot write the report: ", tostring(err), "\n")
+    return 1
+  end
+  if opts.report then
+    io.write("report written to ", opts.report == "-" and "standard output" or opts.report,
+             "\n")
+  end
+  if spec.verdict then return spec.verdict(out) end
+  return out.bad > 0 and 3 or 0
 end
 
 return M

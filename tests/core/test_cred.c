@@ -423,7 +423,8 @@ static void cli_modes(void **state)
      "must be a string, got integer"},
     {"bad JSON gives the byte", "{\"current\":\"p\",\n\"profiles\":[,]}",
      NULL, {NULL}, NULL, NULL, NULL, NULL, "credentials_invalid", NULL,
-     ".aliyun/config.json: invalid JSON at byte 29 (line 2, column 13)"},
+     ".aliyun/config.json: invalid JSON at byte 28 (line 2, column 13): "
+     "expected a value"},
     {"bad JSON never quotes the text",
      "{\"profiles\":[{\"access_key_secret\":\"s3cr3t\n\"}]}", NULL, {NULL},
      NULL, NULL, NULL, NULL, "credentials_invalid", NULL, "invalid JSON"},
@@ -723,9 +724,24 @@ static void profile_selection(void **state)
      {"ALIBABA_CLOUD_PROFILE=zz", NULL}, NULL, NULL, NULL, NULL,
      "credentials_missing", "profile",
      "profile 'zz' (from ALIBABA_CLOUD_PROFILE) not found"},
-    {"current missing: next step", "{\"current\":\"gone\",\"profiles\":["
+    /* issue 7: a `current` naming no profile used to fall through to the
+     * INI file or the ECS instance role, i.e. run as another identity */
+    {"current missing is an error, not the INI file",
+     "{\"current\":\"gone\",\"profiles\":[" AKP("x") "]}", INI_AK, {NULL},
+     NULL, NULL, NULL, NULL, "credentials_invalid", "current",
+     ".aliyun/config.json: 'current' names profile 'gone', which is not in "
+     "the file (profiles: x)"},
+    {"current missing is an error, not the instance role",
+     "{\"current\":\"gone\",\"profiles\":[]}", NULL, {NULL}, NULL, NULL,
+     NULL, NULL, "credentials_invalid", "current",
+     "'current' names profile 'gone', which is not in the file (profiles: "
+     "none)"},
+    {"empty current means default", "{\"current\":\"\",\"profiles\":["
      AKP("x") "]}", INI_AK, {NULL}, NULL, "static", "I", NULL, NULL, NULL,
-     "no profile 'gone' (profiles: x)"},
+     "no profile 'default' (profiles: x)"},
+    {"explicit profile beats a dangling current",
+     "{\"current\":\"gone\",\"profiles\":[" AKP("x") "]}", NULL, {NULL},
+     "x", "static", NULL, "profile x (AK)", NULL, NULL, NULL},
   };
 
   (void)state;
@@ -891,7 +907,11 @@ static void parsers(void **state)
      "\"2024-10-26T03:46:38Z\"}", NULL, 0, "AccessKeyId", "is empty"},
     {0, "{\"AccessKeySecret\":\"s3cr3t", NULL, 0, NULL,
      "ECS metadata: invalid JSON at byte"},
-    {0, "\"s3cr3t\"", NULL, 0, NULL, "invalid JSON at byte"},
+    {0, "\"s3cr3t\"", NULL, 0, NULL, "the JSON is not an object"},
+    {0, "{\"AccessKeyId\":\"a\",\"AccessKeyId\":\"b\"}", NULL, 0, NULL,
+     "invalid JSON at byte 19 (line 1, column 20): duplicate key"},
+    {0, "{\"AccessKeySecret\":\"s3cr3t\\q\"}", NULL, 0, NULL,
+     "invalid escape in a string"},
     {0, "[]", NULL, 0, NULL, "the JSON is not an object"},
     {1, "{\"Code\":\"Success\"," GOOD4 "}", "STS.id", 1729914398, NULL,
      NULL},

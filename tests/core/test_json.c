@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "slsh/json.h"
+#include "slsh/text.h"
 
 /* A corpus file line split at tabs (at most 4 fields). */
 struct line {
@@ -596,7 +597,7 @@ static void test_utf8_valid(void **state)
 
   (void)state;
   for(i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-    assert_int_equal(slsh_json_utf8_valid(cases[i].s, cases[i].len),
+    assert_int_equal(slsh_utf8_valid(cases[i].s, cases[i].len),
                      cases[i].valid);
 }
 

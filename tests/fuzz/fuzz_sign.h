@@ -25,6 +25,7 @@
 
 #include "slsh/crypto.h"
 #include "slsh/sign.h"
+#include "slsh/text.h"
 
 #define FUZZ_MAXSEG 96
 #define FUZZ_SECRET "\x01SECRET-MARK\x02"
@@ -221,7 +222,7 @@ static inline void fuzz_http(const uint8_t *data, size_t size,
   struct fuzz_in in;
   unsigned char md[SLSH_SHA256_LEN];
   char hex[65], *sk, *secret;
-  size_t nh, nq, sklen, i;
+  size_t nh, nq, sklen;
   uint8_t flags;
   int rc;
 
@@ -246,10 +247,7 @@ static inline void fuzz_http(const uint8_t *data, size_t size,
   fuzz_pairs(&in, h, &nh, q, &nq, FUZZ_MAXSEG / 2);
   if(slsh_crypto_sha256(rq.body, rq.body_len, md))
     abort();
-  for(i = 0; i < 32; i++) {
-    hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
-    hex[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
-  }
+  slsh_hex(hex, md, 32, 0);
   hex[64] = '\0';
   if(flags & 1) {
     h[nh++] = (struct slsh_sign_pair){"Date", 4,

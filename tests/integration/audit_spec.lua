@@ -93,7 +93,9 @@ describe("slsh run audit", function()
     local got = {}
     for _, row in ipairs(rows) do
       assert.equal(P, row.project)
-      got[row.logstore] = { row.findings, row.severity }
+      -- findings is a JSON array ([] when there are none)
+      assert.is_true(json.is_array(row.findings), row.logstore)
+      got[row.logstore] = { table.concat(row.findings, ","), row.severity }
     end
     assert.same(EXPECTED, got)
     -- the table and the summary say the same
@@ -171,8 +173,10 @@ describe("slsh run audit", function()
   it("writes the report columns to CSV and JSON", function()
     local csv_path = tmp(".csv")
     audit { "--logstore", "byok-disabled-key,plain", "--report", csv_path, "--quiet" }
+    local csv = read(csv_path)
+    assert.is_nil(csv:find("\r", 1, true)) -- "\n" line ends
     local lines = {}
-    for l in read(csv_path):gmatch("([^\r\n]+)") do lines[#lines + 1] = l end
+    for l in csv:gmatch("([^\n]+)") do lines[#lines + 1] = l end
     assert.equal(table.concat(REPORT_COLUMNS, ","), lines[1])
     assert.equal(3, #lines)
     local prefix = "cn-hangzhou,slsh-test-project,byok-disabled-key,byok,yes,default,"
@@ -183,6 +187,28 @@ describe("slsh run audit", function()
     local rows = json.decode(read(json_path))
     assert.same(REPORT_COLUMNS, json.keys(rows[1]))
     assert.equal(true, rows[1].enabled)
+  end)
+
+  it("writes the JSON report to stdout with --report -, everything else to stderr", function()
+    local r = audit { "--report", "-", "--logstore", "byok-disabled-key,plain" }
+    assert.equal(3, r.code, r.stderr)
+    local rows = assert(json.decode(r.stdout))
+    assert.equal(2, #rows)
+    assert.same({ "cmk_disabled", "deletion_protection_off" }, rows[1].findings)
+    assert.matches("audit: 2 logstores in 1 project", r.stderr, 1, true)
+    assert.matches("byok%-disabled%-key%s+byok", r.stderr)
+    assert.matches("report written to standard output", r.stderr, 1, true)
+  end)
+
+  it("refuses a report path it cannot write before reading anything", function()
+    c:reset_stats()
+    for _, path in ipairs { tmp(".txt"), "/no/such/dir/r.json" } do
+      local r = audit { "--report", path }
+      assert.equal(2, r.code, r.stdout .. r.stderr)
+      assert.matches("report", r.stderr, 1, true)
+      assert.not_matches("traceback", r.stderr)
+    end
+    assert.equal(0, c:count("ListProject") + c:count("GetLogStore"))
   end)
 
   it("audits every selected region and project", function()

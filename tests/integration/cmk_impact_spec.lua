@@ -123,6 +123,24 @@ describe("slsh run cmk-impact", function()
     assert.matches("incomplete: 1 logstore could not be read", r.stdout, 1, true)
   end)
 
+  it("writes the JSON report to stdout with --report -, everything else to stderr", function()
+    local r = impact { "--key", cloud.KEY_B, "--report", "-" }
+    assert.equal(0, r.code, r.stderr)
+    local rows = assert(json.decode(r.stdout))
+    assert.equal(1, #rows)
+    assert.equal("uses-key-b", rows[1].logstore)
+    assert.matches("cmk-impact: ", r.stderr, 1, true)
+    assert.matches("  uses%-key%-b", r.stderr)
+  end)
+
+  it("leaves no report behind when a key cannot be resolved", function()
+    local path = tmp(".json")
+    local r = impact { "--key", "alias/nothing", "--report", path }
+    assert.equal(1, r.code)
+    assert.is_nil(io.open(path))
+    assert.is_nil(io.open(path .. ".tmp"))
+  end)
+
   it("needs --key and explains every option with --help", function()
     local r = impact {}
     assert.equal(2, r.code)

@@ -350,6 +350,125 @@ describe("slsh.credentials resolving", function()
     end)
   end)
 
+  describe("a config.json whose current names no profile (issue 7)", function()
+    -- It used to fall through to the INI file or the ECS instance role and
+    -- so run as another identity than the one the user chose.
+    local ini = "[default]\ntype = access_key\naccess_key_id = INI\n"
+      .. "access_key_secret = s3cr3t\n"
+    local h = home_with { [".aliyun/config.json"] = config("gone",
+      ak_profile("a", "A"), ak_profile("b", "B")),
+      [".alibabacloud/credentials.ini"] = ini }
+
+    it("is an error naming the file and the profile, not the next source", function()
+      local p, err = credentials { env = env(h) }
+      assert.is_nil(p)
+      assert.equal("credentials_invalid", err.code)
+      assert.equal("current", err.field)
+      assert.equal(h .. "/.aliyun/config.json: 'current' names profile 'gone', "
+        .. "which is not in the file (profiles: a, b)", err.message)
+      shows_no_secret(err)
+    end)
+
+    it("is an error with ECS metadata enabled and no INI file either", function()
+      local bare = home_with { [".aliyun/config.json"] = config("gone") }
+      local p, err = credentials { env = env(bare) }
+      assert.is_nil(p)
+      assert.equal("credentials_invalid", err.code)
+      assert.matches("'current' names profile 'gone'", err.message, 1, true)
+    end)
+
+    it("gives way to a profile named explicitly", function()
+      assert.equal("A", assert(credentials { profile = "a", env = env(h) }):get().access_key_id)
+    end)
+  end)
+
+  describe("with -v", function()
+    local h = home_with { [".aliyun/config.json"] = config("cur",
+      ak_profile("cur", "CUR")) }
+
+    local function lines_of(opts)
+      local lines = {}
+      opts.log = function(line) lines[#lines + 1] = line end
+      local p = assert(credentials(opts))
+      p:get()
+      p:get()
+      return lines
+    end
+
+    it("says once which source gave the credentials, never the secret", function()
+      local lines = lines_of { verbose = 1, env = env(h) }
+      assert.same({ "credentials: static from profile cur (AK) in " .. h
+        .. "/.aliyun/config.json" }, lines)
+      clean(lines[1], "the -v line")
+      assert.same({ "credentials: static from env" },
+        lines_of { verbose = 1, env = env(h, {
+          ALIBABA_CLOUD_ACCESS_KEY_ID = "E", ALIBABA_CLOUD_ACCESS_KEY_SECRET = "s3cr3t" }) })
+      assert.same({ "credentials: static from explicit" },
+        lines_of { verbose = 1, access_key_id = "X", access_key_secret = "s3cr3t" })
+    end)
+
+    it("names the candidate that worked in a chain of fallbacks", function()
+      local saved = credentials.fetchers
+      credentials.fetchers = {
+        ecs_ram_role = function()
+          return nil, errs.new { code = "timeout", message = "no IMDS" }
+        end,
+        credentials_uri = function() return credentials.new { access_key_id = "U",
+          access_key_secret = "s3cr3t", security_token = "t0k3n", expiration = 4000000000 } end,
+      }
+      local ok, lines = pcall(lines_of, { verbose = 1, env = env(home_with(), {
+        ALIBABA_CLOUD_CREDENTIALS_URI = "http://127.0.0.1:9/c" }) })
+      credentials.fetchers = saved
+      assert.is_true(ok, lines)
+      assert.same({ "credentials: credentials_uri from env ALIBABA_CLOUD_CREDENTIALS_URI" }, lines)
+    end)
+
+    it("is one line on stderr from the command line's -v, none without", function()
+      local run = require "run"
+      local code = 'local c = require "slsh.credentials"; '
+        .. 'assert(c{}):get(); assert(c{}):get(); print("done")'
+      local e = { HOME = h, ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true" }
+      -- slsh's own lines (an ASan build adds its leak-suppression report)
+      local function said(stderr)
+        local lines = {}
+        for line in stderr:gmatch("[^\n]+") do
+          if line:match("^slsh:") then lines[#lines + 1] = line end
+        end
+        return lines
+      end
+      local r = run.slsh({ "-v", "--profile", "cur", "-e", code }, { env = e })
+      assert.equal(0, r.code, r.stderr)
+      assert.equal("done\n", r.stdout)
+      assert.same({ "slsh: credentials: static from profile cur (AK) in " .. h
+        .. "/.aliyun/config.json" }, said(r.stderr))
+      r = run.slsh({ "--profile", "cur", "-e", code }, { env = e })
+      assert.equal(0, r.code, r.stderr)
+      assert.same({}, said(r.stderr))
+    end)
+
+    it("is silent without -v", function()
+      assert.same({}, lines_of { env = env(h) })
+    end)
+
+    it("follows slsh.config.verbose, writes to stderr once per source", function()
+      local saved_v, saved_err = slsh.config.verbose, io.stderr
+      local got = {}
+      slsh.config.verbose = 1
+      io.stderr = { write = function(_, ...) -- luacheck: ignore 122
+        for _, s in ipairs { ... } do got[#got + 1] = s end
+      end }
+      local ok, err = pcall(function()
+        assert(credentials { env = env(h) }):get()
+        -- a second client's provider of the same source says nothing more
+        assert(credentials { env = env(h) }):get()
+      end)
+      slsh.config.verbose, io.stderr = saved_v, saved_err -- luacheck: ignore 122
+      assert.is_true(ok, err)
+      assert.equal("slsh: credentials: static from profile cur (AK) in " .. h
+        .. "/.aliyun/config.json\n", table.concat(got))
+    end)
+  end)
+
   it("raises on misuse, naming the option", function()
     local function msg(f, ...)
       local ok, e = pcall(f, ...)

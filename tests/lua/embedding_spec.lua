@@ -22,8 +22,8 @@ describe("docs/embedding.md", function()
     f:write(code)
     f:close()
     local sanitize = os.getenv("SLSH_ASAN") == "1" and "-fsanitize=address,undefined " or ""
-    local cc = run.sh("cc -std=c11 -Wall -Wextra -Werror " .. sanitize .. "-I core/include "
-                      .. src .. " " .. dir .. "/libslsh.a "
+    local cc = run.sh("cc -std=c11 -Wall -Wextra -Werror " .. sanitize
+                      .. "-I core/include -I lua/include " .. src .. " " .. dir .. "/libslsh.a "
                       .. "$(pkg-config --libs lua5.4 libcurl openssl jansson libedit) -lm -o "
                       .. exe)
     os.remove(src)

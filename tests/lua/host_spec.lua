@@ -103,7 +103,7 @@ describe("slsh command", function()
   it("refuses an unknown workflow with status 2", function()
     local r = run.slsh { "run", "no-such-workflow" }
     assert.equal(2, r.code)
-    assert.matches("no bundled script 'no%-such%-workflow'", r.stderr)
+    assert.matches("no workflow 'no%-such%-workflow'", r.stderr)
   end)
 
   it("stops a running script on Ctrl-C", function()

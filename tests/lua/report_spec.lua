@@ -15,14 +15,14 @@ describe("slsh.report", function()
               .. "project-two  b,c       refused\n", t)
   end)
 
-  it("writes RFC 4180 CSV with quoting", function()
+  it("writes RFC 4180 CSV with quoting and \\n line ends", function()
     local t = report.csv(rows, { "project", "logstore", "reason" })
-    assert.equal('project,logstore,reason\r\np1,a,\r\nproject-two,"b,c","said ""no"""\r\n', t)
+    assert.equal('project,logstore,reason\np1,a,\nproject-two,"b,c","said ""no"""\n', t)
   end)
 
   it("defuses spreadsheet formulas in CSV", function()
     assert.matches("'=cmd", report.csv({ { x = "=cmd()" } }, { "x" }))
-    assert.matches("\r\n%-5\r\n", report.csv({ { x = -5 } }, { "x" }))
+    assert.matches("\n%-5\n", report.csv({ { x = -5 } }, { "x" }))
   end)
 
   it("shows a progress bar only when asked", function()

@@ -18,7 +18,7 @@ describe("slsh.workflow", function()
                    concurrency = 2, credentials = c.creds }
     local targets = assert(wf.targets(opts))
     local names = {}
-    for _, t in ipairs(targets) do names[#names + 1] = wf.key(t) end
+    for _, t in ipairs(targets:all()) do names[#names + 1] = wf.key(t) end
     assert.same({
       "cn-hangzhou/slsh-test-project/byok-disabled-key",
       "cn-hangzhou/slsh-test-project/byok-off",

@@ -12,7 +12,7 @@
 
 enum slsh_errcode {
 #define SLSH_ERR(name, code, text) SLSH_E_##name,
-#include "../../err_list.h"
+#include "slsh/err_list.h"
 #undef SLSH_ERR
   SLSH_E__COUNT
 };

@@ -77,9 +77,4 @@ char *slsh_json_dumps(const json_t *json, const struct slsh_json_opts *opts,
  * infinities. */
 int slsh_json_format_real(char *buf, double d);
 
-/* Length of the valid UTF-8 prefix of `s`: `len` when all of it is valid,
- * else the offset of the first byte of the first bad sequence. Overlong
- * forms, UTF-16 surrogates and code points above U+10FFFF are bad. */
-size_t slsh_json_utf8_valid(const char *s, size_t len);
-
 #endif

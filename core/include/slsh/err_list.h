@@ -6,7 +6,13 @@
  *
  * Errors answered by a cloud service carry the service's own code string
  * (e.g. "LogStoreNotExist"); these are slsh's own codes for everything else.
+ * Lua code uses no other lower-case code (tests/lua/err_codes_spec.lua).
+ *
+ * Installed with the other headers. It has no include guard, since each
+ * use defines SLSH_ERR its own way; without SLSH_ERR it is empty, so that
+ * it compiles on its own like every installed header.
  */
+#ifdef SLSH_ERR
 SLSH_ERR(OK, "ok", "no error")
 SLSH_ERR(NOMEM, "out_of_memory", "out of memory")
 SLSH_ERR(INVALID_ARGUMENT, "invalid_argument", "a required argument is missing or wrong")
@@ -33,5 +39,8 @@ SLSH_ERR(FIELD_LOCKED, "field_locked", "the logstore field cannot change through
 SLSH_ERR(LOGSTORE_INVALID, "invalid_logstore", "a logstore field has the wrong type or range")
 SLSH_ERR(DRIFT, "drift", "fields changed that were not meant to")
 SLSH_ERR(INTERRUPTED, "interrupted", "interrupted by the user")
+SLSH_ERR(IO, "io", "a file could not be opened, read or written")
+SLSH_ERR(USAGE, "usage", "the command line is wrong (unknown option or missing value)")
 SLSH_ERR(LUA_ERROR, "lua_error", "a script raised an error (a bug or a failed assert)")
 SLSH_ERR(INTERNAL, "internal", "internal error")
+#endif
