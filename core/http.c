@@ -206,28 +206,40 @@ static void http_slist_wipe(struct curl_slist *l)
   curl_slist_free_all(l);
 }
 
-/* Whether `host` (as curl's URL parser gives it, IPv6 in brackets) is a
- * loopback address. Only literal addresses and "localhost" count: curl
- * resolves "localhost" itself, never through DNS. */
-static int http_loopback(const char *host)
+/* The address of a literal host (as curl's URL parser gives it, IPv6 in
+ * brackets) into `a`: 4 or 6, or 0 when `host` is a name. */
+static int http_addr(const char *host, unsigned char a[16])
 {
-  unsigned char a[16];
   char tmp[64];
   size_t n = strlen(host);
 
-  if(!strcasecmp(host, "localhost"))
-    return 1;
   if(n > 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(tmp)) {
     memcpy(tmp, host + 1, n - 2);
     tmp[n - 2] = '\0';
-    if(inet_pton(AF_INET6, tmp, a) != 1)
-      return 0;
-    if(!memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16))
-      return 1;
-    /* ::ffff:127.x.y.z, an IPv4 loopback address in IPv6 form */
-    return !memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) && a[12] == 127;
+    return inet_pton(AF_INET6, tmp, a) == 1 ? 6 : 0;
   }
-  return inet_pton(AF_INET, host, a) == 1 && a[0] == 127;
+  return inet_pton(AF_INET, host, a) == 1 ? 4 : 0;
+}
+
+/* Whether `host` is a loopback address. Only literal addresses and
+ * "localhost" count: curl resolves "localhost" itself, never through
+ * DNS. */
+static int http_loopback(const char *host)
+{
+  unsigned char a[16];
+
+  if(!strcasecmp(host, "localhost"))
+    return 1;
+  switch(http_addr(host, a)) {
+  case 4:
+    return a[0] == 127;
+  case 6:
+    /* ::1, or ::ffff:127.x.y.z (IPv4 loopback in IPv6 form) */
+    return !memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) ||
+      (!memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) && a[12] == 127);
+  default:
+    return 0;
+  }
 }
 
 /* Whether plain HTTP may go to `host`: loopback, and the ECS instance
@@ -256,21 +268,6 @@ static int http_token(const char *s)
   return 1;
 }
 
-/* Whether `host` (IPv6 in brackets) is a literal address. */
-static int http_literal(const char *host)
-{
-  unsigned char a[16];
-  char tmp[64];
-  size_t n = strlen(host);
-
-  if(n > 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(tmp)) {
-    memcpy(tmp, host + 1, n - 2);
-    tmp[n - 2] = '\0';
-    return inet_pton(AF_INET6, tmp, a) == 1;
-  }
-  return inet_pton(AF_INET, host, a) == 1;
-}
-
 /* Parse the connect_to option into the client: the host to check for
  * loopback, the scheme to use and curl's "::host:port" rule. */
 static int http_parse_connect_to(struct slsh_http *c, const char *spec,
@@ -279,6 +276,7 @@ static int http_parse_connect_to(struct slsh_http *c, const char *spec,
   CURLU *u = curl_url();
   char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
   char *query = NULL, *user = NULL;
+  unsigned char addr[16];
   struct slsh_buf rule;
   int rc = -1;
 
@@ -307,7 +305,7 @@ static int http_parse_connect_to(struct slsh_http *c, const char *spec,
   slsh_buf_printf(&rule, "::%s:%s", host, port);
   if(!c->ct_host || !c->ct_port || rule.failed)
     goto nomem;
-  if(http_literal(host) || !strcasecmp(host, "localhost")) {
+  if(http_addr(host, addr) || !strcasecmp(host, "localhost")) {
     c->ct_addr = http_strdup(strcasecmp(host, "localhost") ?
                              host : "127.0.0.1");
     if(!c->ct_addr)
