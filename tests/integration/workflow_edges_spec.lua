@@ -369,6 +369,18 @@ describe("workflow edges", function()
       assert.equal(0, r.code, r.stdout .. r.stderr)
       assert.truthy(r.stdout:find("plan: 1 logstores: enable 1", 1, true), r.stdout)
     end
+    -- the credentials URI over https trusts the same file
+    local st = c:state()
+    st.credentials_uri = { account = fx.ACCOUNT }
+    c:restore(st)
+    local env = { ALIBABA_CLOUD_ACCESS_KEY_ID = "", ALIBABA_CLOUD_ACCESS_KEY_SECRET = "",
+                  ALIBABA_CLOUD_CREDENTIALS_URI = c.https_url .. "/__emulator/credentials-uri" }
+    r = https({}, env)
+    assert.equal(1, r.code, r.stdout .. r.stderr)
+    no_traceback(r)
+    r = https({ "--ca-file", c.ca }, env)
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    assert.truthy(r.stdout:find("plan: 1 logstores: enable 1", 1, true), r.stdout)
   end)
 
   it("carries out exactly a saved plan, refusing logstores changed since", function()
