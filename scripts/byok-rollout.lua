@@ -19,6 +19,10 @@ local ROLE_DEFAULT = "slsh-byok-role"
 local function check(opts, policy)
   local keys, bare = {}, nil
   for _, v in ipairs(opts.key) do
+    if v:find("=", 1, true) and not v:match("^[a-z][a-z0-9-]*[a-z0-9]=[^=]+$") then
+      rollout.usage_error(policy, "--key takes REGION=KEYID (or one bare KEYID), got '"
+                          .. v .. "'")
+    end
     local region, key = v:match("^([a-z][a-z0-9-]*[a-z0-9])=(.+)$")
     if region then
       if keys[region] then

@@ -264,12 +264,13 @@ function M.new(opts)
   end
   local config = (rawget(_G, "slsh") and slsh.config) or {}
   local connect_to = opts.connect_to or config.connect_to
+  local ca_file = opts.ca_file or config.ca_file
   local timeout = opts.timeout or 30
-  local key = table.concat({ tostring(connect_to), tostring(opts.ca_file),
+  local key = table.concat({ tostring(connect_to), tostring(ca_file),
                              tostring(timeout), tostring(opts.max_body) }, "|")
   local client = clients[key]
   if not client then
-    client = http.client { connect_to = connect_to, ca_file = opts.ca_file,
+    client = http.client { connect_to = connect_to, ca_file = ca_file,
                            timeout = timeout, max_body = opts.max_body }
     clients[key] = client
   end
