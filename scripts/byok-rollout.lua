@@ -73,9 +73,16 @@ local function check(opts, policy)
 end
 
 -- Pre-flight: who calls, the role SLS will assume, the key of each region.
+-- The questions do not depend on each other: they are asked at once (the
+-- answers are kept by ctx), then printed in this order.
 local function preflight(ctx)
   local o = ctx.opts
-  local id, err = rollout.preflight_caller(ctx)
+  local regions = o.regions
+  local asks = { task.spawn(ctx.caller, ctx), task.spawn(ctx.role_check, ctx, o.role_name) }
+  for i, r in ipairs(regions) do asks[2 + i] = task.spawn(ctx.key_health, ctx, r, o.keys[r]) end
+  local answers, errs = task.wait(asks)
+  if not answers[1] then return nil, errs[1] end
+  local id, err = rollout.preflight_caller(ctx) -- the answer kept: printed
   if not id then return nil, err end
   local account = tostring(id.AccountId)
   local arn = "acs:ram::" .. account .. ":role/" .. o.role_name
@@ -83,7 +90,7 @@ local function preflight(ctx)
     ctx:block(nil, "role " .. o.role .. " belongs to account " .. o.role_account
                    .. ", the caller is in account " .. account)
   end
-  local chk, rerr = ctx:role_check(o.role_name)
+  local chk, rerr = answers[2], errs[2]
   if not chk then
     ctx:block(nil, "cannot check role " .. o.role_name .. ": "
                    .. tostring(rerr.message or rerr))
@@ -101,15 +108,11 @@ local function preflight(ctx)
   end
   ctx:item("passrole", "the caller needs ram:PassRole on %s (RAM cannot be asked "
            .. "beforehand; without it every write is refused)", arn)
-  local regions = o.regions
-  local answers, errs = task.map(regions, function(r)
-    return ctx:key_health(r, o.keys[r])
-  end, { concurrency = 4 })
   ctx.want = {}
   for i, r in ipairs(regions) do
-    local key, h = o.keys[r], answers[i]
+    local key, h, kerr = o.keys[r], answers[2 + i], errs[2 + i]
     if not h then
-      local m = tostring(errs[i] and (errs[i].message or errs[i]))
+      local m = tostring(kerr and (kerr.message or kerr))
       ctx:block(r, "cannot check key " .. key .. ": " .. m)
       ctx:item_warn(r, "key %s: REFUSED: cannot check it: %s", key, m)
     elseif not h.usable then
