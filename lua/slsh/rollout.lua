@@ -297,10 +297,10 @@ function M.read_plan(path, name)
 end
 
 -- A journal entry that lets this target be skipped.
-local function journaled(journal, t, fingerprint)
-  local e = journal:get(t)
-  if e and e.fingerprint == fingerprint
-     and (e.status == "applied" or e.status == "already" or e.status == "drift") then
+local function journaled(ctx, t)
+  local e = ctx.journal:get(t)
+  if e and (e.status == "applied" or e.status == "already" or e.status == "drift")
+     and e.fingerprint == ctx.policy.fingerprint(t, ctx) then
     return e
   end
 end
@@ -349,7 +349,7 @@ end
 -- Plan one target into `row` (status = action in a plan): the row, and
 -- the logstore as read when it was read (the read a change starts from).
 local function plan_one(policy, ctx, t, clients, row)
-  local e = journaled(ctx.journal, t, policy.fingerprint(t, ctx))
+  local e = journaled(ctx, t)
   if e then
     row.action, row.status = e.action, "journaled"
     row.reason = "applied by an earlier run at " .. tostring(e.time)
@@ -369,7 +369,10 @@ local function plan_one(policy, ctx, t, clients, row)
     row.request_id = type(err) == "table" and err.request_id or nil
     return row
   end
-  row.state = M.state_fingerprint(ls)
+  -- the fingerprint of the state planned from: for a plan to save, and
+  -- to compare with a saved one (a hash of the whole logstore per read,
+  -- not paid otherwise)
+  if t.planned or ctx.opts.plan_out then row.state = M.state_fingerprint(ls) end
   local cur = encconf.parse(ls.encrypt_conf)
   row.current = M.describe(cur)
   if t.planned then return plan_saved(ctx, t, row), ls end
