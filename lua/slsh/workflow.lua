@@ -23,6 +23,9 @@ local task = require "slsh.task"
 local report = require "slsh.report"
 local errors = require "slsh.err"
 local host = require "slsh.host.core"
+-- slsh loads this module on first use (slsh.workflow), after it is
+-- itself loaded, so requiring it here makes no cycle.
+local slsh = require "slsh"
 
 local M = {}
 
