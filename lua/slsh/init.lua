@@ -40,6 +40,9 @@ local submodules = {
   ram = "slsh.ram",
   kms = "slsh.kms",
   sts = "slsh.sts",
+  -- what the bundled workflows are built on, public for the user's own
+  workflow = "slsh.workflow",
+  rollout = "slsh.rollout",
 }
 
 --- slsh.default_region() -> region id string (possibly a comma-separated

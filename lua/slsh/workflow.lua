@@ -619,7 +619,7 @@ end
 
 --- A journal: one JSON line per finished item, so that a rerun with the
 -- same file skips what is done. Lines are flushed as they are written.
-local Journal = {}
+local Journal = { __name = "slsh.workflow.journal" }
 Journal.__index = Journal
 
 --- wf.journal(path, {read_only=?, entries=?}) -> journal (path nil: a

@@ -7,7 +7,8 @@ local help = require "slsh.help"
 local repl = require "slsh.repl"
 
 -- Methods that are not for scripts (as in lua_api_doc_spec.lua).
-local INTERNAL = { sign_request = true, render = true }
+local INTERNAL = { sign_request = true, render = true, fetch_page = true, absorb_page = true,
+                   list = true, fill = true, paging = true }
 
 local function methods(obj)
   local out = {}
@@ -46,6 +47,8 @@ describe("help", function()
       ram = slsh.ram.client { credentials = creds }, sts = slsh.sts.client(opts),
       http = http, provider = creds,
       progress = slsh.report.progress { total = 1, enabled = false },
+      targets = slsh.workflow.targets { regions = {} }, journal = slsh.workflow.journal(nil),
+      output = slsh.workflow.output({}, {}),
     }
     local missing = {}
     for what, obj in pairs(objects) do
