@@ -122,6 +122,20 @@ describe("live completion", function()
     rawset(_G, "ram", nil)
   end)
 
+  it("completes slsh's submodules before they are loaded, under any name", function()
+    local mod = require "slsh"
+    rawset(mod, "workflow", nil) -- as before its first use (it loads again on access)
+    assert.same({ "slsh.workflow" }, repl.complete("slsh.wo"))
+    -- the module, not the global, is what counts
+    rawset(_G, "mod", mod)
+    rawset(_G, "slsh", nil)
+    local ok, got = pcall(repl.complete, "mod.wo")
+    rawset(_G, "slsh", mod)
+    rawset(_G, "mod", nil)
+    assert.is_true(ok, got)
+    assert.same({ "mod.workflow" }, got)
+  end)
+
   it("completes projects, then the project's logstores, fetched once", function()
     rawset(_G, "sls", c:sls())
     c:reset_stats()
