@@ -31,6 +31,8 @@ local submodules = {
   ram = "slsh.ram",
   kms = "slsh.kms",
   sts = "slsh.sts",
+  resourcemanager = "slsh.resourcemanager",
+  accounts = "slsh.accounts",
 }
 
 -- The names of the submodules, for completion and documentation.
