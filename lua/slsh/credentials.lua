@@ -262,6 +262,8 @@ function M.assume_role(opts)
     kind = "ram_role_arn", origin = "assumed role " .. opts.role_arn,
     role_arn = opts.role_arn, session_name = opts.session_name,
     duration = opts.duration, source_provider = opts.source,
+    -- the central endpoint: a member is entered the same from any region
+    sts_endpoint = "sts.aliyuncs.com",
   }
   local slsh = package.loaded.slsh
   local config = type(slsh) == "table" and slsh.config or {}

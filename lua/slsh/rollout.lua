@@ -215,10 +215,18 @@ local function journaled(journal, t, fingerprint)
   end
 end
 
+-- The context of a target's account (with --accounts: its own pre-flight,
+-- keys, role and blocked regions), else the run's.
+local function context_of(ctx, t)
+  return t.account and ctx.accounts and ctx.accounts[t.account] or ctx
+end
+
 -- Plan one target: the row (status = action in a plan).
-local function plan_one(policy, ctx, t, clients)
-  local row = { region = t.region, project = t.project, logstore = t.logstore }
-  local e = journaled(ctx.journal, t, policy.fingerprint(t, ctx))
+local function plan_one(policy, run_ctx, t, clients)
+  local ctx = context_of(run_ctx, t)
+  local row = { account = t.account, region = t.region, project = t.project,
+                logstore = t.logstore }
+  local e = journaled(run_ctx.journal, t, policy.fingerprint(t, ctx))
   if e then
     row.action, row.status = e.action, "journaled"
     row.reason = "applied by an earlier run at " .. tostring(e.time)
@@ -257,7 +265,8 @@ local function plan_one(policy, ctx, t, clients)
 end
 
 -- Apply one planned row; the row, updated.
-local function apply_one(ctx, row, clients)
+local function apply_one(run_ctx, row, clients)
+  local ctx = context_of(run_ctx, row)
   local r, err = clients.sls:set_encryption(row.project, row.logstore, row.conf,
                                             { via = ctx.opts.via })
   if not r then
@@ -287,9 +296,9 @@ local function apply_one(ctx, row, clients)
       row.reason = "applied, but the service also changed: " .. row.drift
     end
   end
-  ctx.journal:record(row, { status = row.status, action = row.action,
-                            fingerprint = ctx.policy.fingerprint(row, ctx),
-                            time = os.date("!%Y-%m-%dT%H:%M:%SZ") })
+  run_ctx.journal:record(row, { status = row.status, action = row.action,
+                                fingerprint = ctx.policy.fingerprint(row, ctx),
+                                time = os.date("!%Y-%m-%dT%H:%M:%SZ") })
   return row
 end
 
@@ -361,6 +370,44 @@ local function apply(ctx, rows)
   apply_rows(ctx, todo, "applying")
 end
 
+--- rollout.preflight_accounts(ctx) -> true | nil, err: with --accounts,
+-- the pre-flight of the policy once per member account, each with a
+-- context of its own (its clients, keys, role, blocked regions) kept in
+-- ctx.accounts. A member that is not usable, cannot be entered or fails
+-- its pre-flight is marked in the account list with the reason: it becomes
+-- a row of the report, and the run goes on with the others. nil, err only
+-- when the accounts cannot be listed at all.
+function M.preflight_accounts(ctx)
+  local opts, policy = ctx.opts, ctx.policy
+  local list, err = wf.accounts(opts)
+  if not list then return nil, err end
+  ctx.accounts = {}
+  for _, a in ipairs(list) do
+    ctx:info("account %s%s", a.id, a.name and (" (" .. a.name .. ")") or "")
+    if not a.err then
+      local _, eerr = wf.enter(opts, a.id)
+      a.err = eerr
+    end
+    if not a.err then
+      local actx = setmetatable({ opts = wf.account_opts(opts, a.id), policy = policy,
+                                  blocked = {}, keys = {}, roles = {}, out = ctx.out,
+                                  width = ctx.width, account = a.id }, Context)
+      local ok, perr = task.run(policy.preflight or M.preflight_caller, actx)
+      if ok then
+        ctx.accounts[a.id] = actx
+      else
+        a.err = perr
+      end
+    end
+    if a.err then
+      ctx:item_warn("account", "%s: NOT ENTERED: %s", a.id,
+                    tostring(a.err.message or a.err))
+    end
+  end
+  if #list == 0 then ctx:warn("no member account is selected") end
+  return true
+end
+
 --- rollout.main(policy, args) -> exit status (0, 1, 2 or 3; DESIGN §5)
 -- policy: name, usage, summary, description, epilog, options (the
 -- workflow's own), preflight(ctx) (optional; returns true or nil, err
@@ -396,7 +443,9 @@ function M.main(policy, args)
 
   local ok, err
   ctx:info("pre-flight")
-  if policy.preflight then
+  if opts.account_selection then
+    ok = true -- per account, below
+  elseif policy.preflight then
     ok, err = task.run(policy.preflight, ctx)
   else
     ok, err = task.run(M.preflight_caller, ctx)
@@ -404,6 +453,14 @@ function M.main(policy, args)
   if not ok then
     io.stderr:write(policy.name, ": pre-flight failed: ", tostring(err), "\n")
     return 1
+  end
+
+  if opts.account_selection then
+    local entered, aerr = M.preflight_accounts(ctx)
+    if not entered then
+      io.stderr:write(policy.name, ": cannot list the accounts: ", tostring(aerr), "\n")
+      return 1
+    end
   end
 
   local targets, failures = wf.targets(opts)

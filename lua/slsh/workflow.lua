@@ -22,6 +22,7 @@ local json = require "slsh.json"
 local task = require "slsh.task"
 local report = require "slsh.report"
 local errors = require "slsh.err"
+local accounts = require "slsh.accounts"
 
 local M = {}
 
@@ -46,6 +47,15 @@ function M.common_options(spec)
       help = "extra attempts of a request that failed for a retryable reason "
              .. "(5xx, throttling, network), with backoff" },
     { "report", metavar = "FILE", help = "write a report (.json or .csv)" },
+    { "accounts", metavar = "all|ID[,ID...]|@FILE",
+      help = "work in these member accounts of the caller's Resource Directory "
+             .. "instead of the caller's own account, each entered through "
+             .. "--account-role; all = every member in a usable state (listed with "
+             .. "Resource Manager ListAccounts), @FILE = one id per line" },
+    { "exclude-account", type = "list", metavar = "ID",
+      help = "member accounts to leave out of --accounts" },
+    { "account-role", default = accounts.DEFAULT_ROLE, metavar = "NAME",
+      help = "the role assumed in each member account (with --accounts)" },
     { "quiet", type = "flag", help = "no progress bar and no table, only the summary" },
   }
   if spec.mutating then
@@ -76,6 +86,26 @@ function M.parse(args, spec)
       io.stderr:write(spec.usage, ": no region: give --region (to slsh or to the workflow)\n")
       os.exit(2)
     end
+  end
+  if spec.common ~= false and opts.accounts then
+    local sel, why = accounts.parse_selection(opts.accounts)
+    if not sel then
+      io.stderr:write(spec.usage, ": --accounts: ", why, "\n(try --help)\n")
+      os.exit(2)
+    end
+    for _, id in ipairs(opts.exclude_account or {}) do
+      if not id:match("^%d+$") then
+        io.stderr:write(spec.usage, ": --exclude-account: account ids are digits, got '",
+                        id, "'\n(try --help)\n")
+        os.exit(2)
+      end
+    end
+    if not opts.account_role:match("^[%w.-]+$") or #opts.account_role > 64 then
+      io.stderr:write(spec.usage, ": --account-role must be a role name ([A-Za-z0-9.-], "
+                      .. "at most 64), got '", opts.account_role, "'\n(try --help)\n")
+      os.exit(2)
+    end
+    opts.account_selection = sel
   end
   -- --report -: standard output is the report's; everything else that
   -- the workflow prints goes to standard error
@@ -152,6 +182,85 @@ function M.clients(region, opts)
   return c
 end
 
+--- wf.accounts(opts) -> list of {id=, name=?, status=?, err=?} | nil, err
+-- The member accounts --accounts selects, less --exclude-account, in the
+-- directory's order (all) or as given. `all` lists the directory with the
+-- caller's credentials (a failure is nil, err: the run cannot start);
+-- a member in a status that is not usable is in the list with `err` (its
+-- status as the code), so that it is reported, not silently left out.
+-- The list is kept in opts.account_list: a workflow may resolve it first
+-- (to enter and check each account) and mark more members with `err`.
+function M.accounts(opts)
+  if opts.account_list then return opts.account_list end
+  local sel = opts.account_selection
+  if not sel then return nil end
+  local excluded = {}
+  for _, id in ipairs(opts.exclude_account or {}) do excluded[id] = true end
+  local list = {}
+  if sel.all then
+    local members, err = accounts.members { all = true, source = opts.credentials }
+    if not members then return nil, err end
+    local usable = require("slsh.resourcemanager").USABLE
+    for _, a in ipairs(members) do
+      if not excluded[a.AccountId] then
+        local e = { id = a.AccountId, name = a.DisplayName, status = a.Status }
+        if not usable[a.Status] then
+          e.err = errors.new { code = a.Status, message = "member status " .. a.Status
+                               .. ": not a usable member of the directory (usable: "
+                               .. "CreateSuccess, InviteSuccess, PromoteSuccess)" }
+        end
+        list[#list + 1] = e
+      end
+    end
+  else
+    for _, id in ipairs(sel.ids) do
+      if not excluded[id] then list[#list + 1] = { id = id } end
+    end
+  end
+  opts.account_list = list
+  return list
+end
+
+--- wf.account_opts(opts, account) -> the options of a run in a member
+-- account: a copy of opts whose credentials are the member's session of
+-- --account-role (slsh.accounts.provider, from opts.credentials or the
+-- caller's chain), and `account` = its id. One copy per account, so that
+-- wf.clients (keyed by the provider) gives every account its own clients.
+function M.account_opts(opts, account)
+  if not account then return opts end
+  opts.per_account = opts.per_account or {}
+  local o = opts.per_account[account]
+  if not o then
+    o = {}
+    for k, v in pairs(opts) do
+      if k ~= "per_account" and k ~= "account_list" then o[k] = v end
+    end
+    o.credentials = accounts.provider(account, { role = opts.account_role,
+                                                 source = opts.credentials })
+    o.account = account
+    opts.per_account[account] = o
+  end
+  return o
+end
+
+--- wf.enter(opts, account) -> true | nil, err: fetch the member's session
+-- now; err says which role could not be assumed and why (the role is
+-- missing or does not trust the caller, the account is suspended).
+function M.enter(opts, account)
+  local o = M.account_opts(opts, account)
+  local cred, err = o.credentials:get()
+  if cred then return true end
+  local msg = type(err) == "table" and err.message or tostring(err)
+  if type(err) == "table" and err.code and not tostring(msg):find(err.code, 1, true) then
+    msg = err.code .. ": " .. tostring(msg)
+  end
+  return nil, errors.new { code = type(err) == "table" and err.code or "credentials_unavailable",
+                           request_id = type(err) == "table" and err.request_id or nil,
+                           message = "cannot enter the account through "
+                                     .. accounts.role_arn(account, opts.account_role)
+                                     .. ": " .. tostring(msg) }
+end
+
 -- The first glob of `patterns` (a list, may be nil) that matches `s`.
 local function first_glob(patterns, s)
   for _, p in ipairs(patterns or {}) do
@@ -190,7 +299,13 @@ Targets.__index = Targets
 -- leaving them out, so that a workflow can show what it did not touch.
 -- targets.count is the number given out so far, targets.listed is true
 -- once every project has been listed.
+local single_targets
 function M.targets(opts)
+  if opts.account_selection and not opts.account then return M.account_targets(opts) end
+  return single_targets(opts)
+end
+
+function single_targets(opts)
   local only
   if opts.project_file then
     local err
@@ -380,6 +495,74 @@ function Targets:next()
   end
 end
 
+local AccountTargets = { __name = "slsh.workflow.account_targets" }
+AccountTargets.__index = AccountTargets
+
+--- wf.account_targets(opts) -> targets | nil, err: the selection of
+-- wf.targets in every account of wf.accounts(opts), one account after
+-- the other, each target with its `account`. An account that is not
+-- usable, cannot be entered or cannot list its projects is one target
+-- {account=, region="*", project="*", logstore="*", err=, account_err=true}
+-- (a row with the reason), never the end of the run.
+function M.account_targets(opts)
+  local list, err = M.accounts(opts)
+  if not list then return nil, err end
+  return setmetatable({ opts = opts, list = list, i = 0, count = 0, listed = false },
+                      AccountTargets)
+end
+
+-- Open the next account's selection (one task at a time: the others wait).
+function AccountTargets:advance()
+  self.i = self.i + 1
+  local a = self.list[self.i]
+  if not a then
+    self.listed = true
+    return nil
+  end
+  local err = a.err
+  if not err then
+    local _, eerr = M.enter(self.opts, a.id)
+    err = eerr
+  end
+  if not err then
+    local sub, serr = single_targets(M.account_opts(self.opts, a.id))
+    if sub then
+      self.cur, self.account = sub, a.id
+      return true
+    end
+    err = serr
+  end
+  self.count = self.count + 1
+  return { account = a.id, region = "*", project = "*", logstore = "*", err = err,
+           account_err = true }
+end
+
+--- account_targets:next(): as targets:next(), across the accounts.
+function AccountTargets:next()
+  while true do
+    while self.opening do task.sleep(0.005) end
+    local cur = self.cur
+    if cur then
+      local t = cur:next()
+      if t then
+        t.account = self.account
+        self.count = self.count + 1
+        return t
+      end
+      if self.cur == cur then self.cur = nil end
+    elseif self.listed then
+      return nil
+    else
+      self.opening = true
+      local ok, r = pcall(self.advance, self)
+      self.opening = false
+      if not ok then error(r, 0) end
+      if r == nil then return nil end
+      if type(r) == "table" then return r end
+    end
+  end
+end
+
 --- targets:all() -> list of every remaining target, in order, and the
 -- list of those that are listing failures (err set). This holds the
 -- whole selection: for small runs and tests.
@@ -391,6 +574,7 @@ function Targets:all()
   end
   return list, failures
 end
+AccountTargets.all = Targets.all
 
 --- A journal: one JSON line per finished item, so that a rerun with the
 -- same file skips what is done. Lines are flushed as they are written.
@@ -422,7 +606,8 @@ end
 
 --- The key of a target in the journal.
 function M.key(t)
-  return t.region .. "/" .. t.project .. "/" .. t.logstore
+  local k = t.region .. "/" .. t.project .. "/" .. t.logstore
+  return t.account and (t.account .. "/" .. k) or k
 end
 
 function Journal:get(t)
@@ -458,7 +643,9 @@ local WINDOW_WAIT = 0.01
 -- err, or the item is a listing that failed.
 local function failed_row(t, e)
   local reason
-  if t.err then
+  if t.account_err then
+    reason = tostring(e.message or e)
+  elseif t.err then
     reason = (t.project == "*" and "cannot list the projects: "
               or "cannot list the logstores: ") .. tostring(e.message or e)
   elseif errors.is(e) and e.code == "lua_error" then
@@ -468,8 +655,8 @@ local function failed_row(t, e)
   else
     reason = "no result (a bug in slsh; please report it)"
   end
-  return { region = t.region, project = t.project, logstore = t.logstore,
-           status = "failed", action = "failed", reason = reason,
+  return { account = t.account, region = t.region, project = t.project,
+           logstore = t.logstore, status = "failed", action = "failed", reason = reason,
            error_code = type(e) == "table" and e.code ~= "lua_error" and e.code or nil,
            request_id = type(e) == "table" and e.request_id or nil,
            unlisted = t.err and true or nil }
@@ -485,7 +672,8 @@ end
 -- targets as a stream: a wf.targets stream as it is, a list through an
 -- index.
 local function stream_of(targets)
-  if getmetatable(targets) == Targets then return targets, nil end
+  local mt = getmetatable(targets)
+  if mt == Targets or mt == AccountTargets then return targets, nil end
   local i = 0
   return { next = function()
     i = i + 1
@@ -537,13 +725,15 @@ function M.run(targets, fn, opts, label, sink)
       if t.err then
         row = failed_row(t, t.err)
       else
-        local ok, r, e = xpcall(fn, as_error, t, M.clients(t.region, opts))
+        local ok, r, e = xpcall(fn, as_error, t,
+                                M.clients(t.region, M.account_opts(opts, t.account)))
         if not ok then
           row = failed_row(t, r)
         elseif r == nil then
           row = failed_row(t, e)
         else
           row = r
+          if row.account == nil then row.account = t.account end
         end
       end
       if not total then bar:set_total(stream.count, stream.listed) end
@@ -588,10 +778,29 @@ Output.__index = Output
 --                   default 3 when some status is in wf.BAD_STATUS
 -- out.total is the number of rows, out.counts the rows per status, out.bad
 -- those in wf.BAD_STATUS, out.shown those in the table.
+-- With --accounts every row carries its account: the table and the report
+-- get an `account` column first, and the summary a line per account.
+local function with_account(columns)
+  if not columns then return nil end
+  local out = { "account" }
+  for _, c in ipairs(columns) do
+    if c ~= "account" then out[#out + 1] = c end
+  end
+  return out
+end
+
 function M.output(opts, spec)
   local self = setmetatable({ opts = opts, spec = spec or {}, total = 0, counts = {},
-                              bad = 0, shown = 0 }, Output)
+                              bad = 0, shown = 0, by_account = {}, account_order = {} },
+                            Output)
   spec = self.spec
+  if opts.account_selection then
+    local s2 = {}
+    for k, v in pairs(spec) do s2[k] = v end
+    s2.columns = with_account(spec.columns)
+    s2.report_columns = with_account(spec.report_columns or spec.columns)
+    self.spec, spec = s2, s2
+  end
   if spec.columns and not opts.quiet then self.table = report.table_writer(spec.columns) end
   if opts.report then
     local w, err = report.writer(opts.report, spec.report_columns or spec.columns or {})
@@ -609,6 +818,15 @@ function Output:add(row)
   self.total = self.total + 1
   self.counts[s] = (self.counts[s] or 0) + 1
   if M.BAD_STATUS[s] then self.bad = self.bad + 1 end
+  if row.account then
+    local counts = self.by_account[row.account]
+    if not counts then
+      counts = {}
+      self.by_account[row.account] = counts
+      self.account_order[#self.account_order + 1] = row.account
+    end
+    counts[s] = (counts[s] or 0) + 1
+  end
   if spec.show and not spec.show(row) then return end
   self.shown = self.shown + 1
   if self.table then self.table:add(row) end
@@ -617,13 +835,25 @@ end
 
 --- out:status_counts() -> "applied 3, failed 1" (statuses sorted), or
 -- "nothing to do".
-function Output:status_counts()
+function Output:status_counts(counts)
+  counts = counts or self.counts
   local order = {}
-  for s in pairs(self.counts) do order[#order + 1] = s end
+  for s in pairs(counts) do order[#order + 1] = s end
   table.sort(order)
   local parts = {}
-  for _, s in ipairs(order) do parts[#parts + 1] = s .. " " .. self.counts[s] end
+  for _, s in ipairs(order) do parts[#parts + 1] = s .. " " .. counts[s] end
   return #parts > 0 and table.concat(parts, ", ") or "nothing to do"
+end
+
+--- out:account_summary(): with --accounts, one line per account with the
+-- count of its rows by status, in the order the accounts came.
+function Output:account_summary()
+  for _, a in ipairs(self.account_order) do
+    local counts, n = self.by_account[a], 0
+    for _, c in pairs(counts) do n = n + c end
+    io.write(string.format("  account %s: %d row%s: %s\n", a, n, n == 1 and "" or "s",
+                           self:status_counts(counts)))
+  end
 end
 
 --- out:close_report() -> true | nil, err: end the --report document (it
@@ -667,6 +897,11 @@ function M.finish(out, opts, columns, summary_title, report_columns)
   else
     io.write(string.format("%s: %d logstores: %s\n", spec.title or "summary", out.total,
                            out:status_counts()))
+  end
+  if #out.account_order > 0 then
+    io.write(string.format("%d account%s:\n", #out.account_order,
+                           #out.account_order == 1 and "" or "s"))
+    out:account_summary()
   end
   local ok, err = out:close_report()
   if not ok then
