@@ -47,6 +47,25 @@ function M.common_options(spec)
       help = "extra attempts of a request that failed for a retryable reason "
              .. "(5xx, throttling, network), with backoff" },
     { "report", metavar = "FILE", help = "write a report (.json or .csv)" },
+    { "quiet", type = "flag", help = "no progress bar and no table, only the summary" },
+  }
+  for _, a in ipairs(M.account_options()) do o[#o + 1] = a end
+  if spec.mutating then
+    table.insert(o, 1, { "apply", type = "flag",
+                         help = "make the changes (default: plan only, change nothing)" })
+    o[#o + 1] = { "journal", metavar = "FILE",
+                  help = "record each applied item; a rerun with the same file "
+                         .. "skips what is done (resume after interruption)" }
+  end
+  return o
+end
+
+--- wf.account_options() -> the options that select member accounts
+-- (--accounts, --exclude-account, --account-role): part of the common
+-- options; a workflow without them (common = false) may list them itself,
+-- and wf.parse checks them all the same.
+function M.account_options()
+  return {
     { "accounts", metavar = "all|ID[,ID...]|@FILE",
       help = "work in these member accounts of the caller's Resource Directory "
              .. "instead of the caller's own account, each entered through "
@@ -56,16 +75,7 @@ function M.common_options(spec)
       help = "member accounts to leave out of --accounts" },
     { "account-role", default = accounts.DEFAULT_ROLE, metavar = "NAME",
       help = "the role assumed in each member account (with --accounts)" },
-    { "quiet", type = "flag", help = "no progress bar and no table, only the summary" },
   }
-  if spec.mutating then
-    table.insert(o, 1, { "apply", type = "flag",
-                         help = "make the changes (default: plan only, change nothing)" })
-    o[#o + 1] = { "journal", metavar = "FILE",
-                  help = "record each applied item; a rerun with the same file "
-                         .. "skips what is done (resume after interruption)" }
-  end
-  return o
 end
 
 --- wf.parse(args, spec) -> opts: the workflow's options plus the common
@@ -87,7 +97,7 @@ function M.parse(args, spec)
       os.exit(2)
     end
   end
-  if spec.common ~= false and opts.accounts then
+  if opts.accounts then
     local sel, why = accounts.parse_selection(opts.accounts)
     if not sel then
       io.stderr:write(spec.usage, ": --accounts: ", why, "\n(try --help)\n")
