@@ -400,8 +400,7 @@ function M.preflight_accounts(ctx)
       end
     end
     if a.err then
-      ctx:item_warn("account", "%s: NOT ENTERED: %s", a.id,
-                    tostring(a.err.message or a.err))
+      ctx:warn("  NOT ENTERED: %s", tostring(a.err.message or a.err))
     end
   end
   if #list == 0 then ctx:warn("no member account is selected") end
