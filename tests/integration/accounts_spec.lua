@@ -13,7 +13,8 @@ local json = slsh.json
 
 local REGIONS = "cn-hangzhou,cn-shanghai"
 local MGMT = "1827364554637281"
-local OPERATOR = { id = "LTAI5tEmulatorOperator02", secret = "emulator-operator-secret-not-real-02" }
+local OPERATOR = { id = "LTAI5tEmulatorOperator02",
+                   secret = "emulator-operator-secret-not-real-02" }
 local function member(i) return tostring(1888000000000000 + i) end
 local USABLE = { member(1), member(2), member(3) }
 local ALL = { member(1), member(2), member(3), member(4), member(5) }
@@ -214,8 +215,9 @@ describe("workflows across the accounts of a Resource Directory", function()
   it("audit --accounts all: one view of the organisation, findings per account", function()
     c:restore(before)
     local report = run.tmpname(".json")
-    local r = slsh_run { "run", "audit", "--region", REGIONS, "--accounts", "all",
+    local r = slsh_run { "-v", "-v", "run", "audit", "--region", REGIONS, "--accounts", "all",
                          "--report", report }
+    assert.matches("slsh: sts AssumeRole POST sts.aliyuncs.com/ %-> 200", r.stderr)
     assert.equal(3, r.code, r.stderr) -- two members could not be checked
     assert.matches("5 accounts:", r.stdout)
     assert.matches("account 1888000000000001: 8 rows:", r.stdout)
