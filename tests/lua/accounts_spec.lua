@@ -59,6 +59,20 @@ describe("slsh.accounts", function()
     assert.equal(1, c:count("AssumeRole"))
   end)
 
+  it("gives each member's clients rate limits of their own", function()
+    local transport = require "slsh.transport"
+    transport.reset_buckets()
+    for _, id in ipairs { MEMBER, FIFTH } do
+      local p = slsh.accounts.provider(id, { source = c.creds })
+      assert(slsh.sts.client { credentials = p, retries = 0 }:caller_identity())
+    end
+    assert(slsh.sts.client { credentials = c.creds, retries = 0 }:caller_identity())
+    local b = transport.buckets()
+    assert.is_table(b["sts sts.aliyuncs.com " .. MEMBER])
+    assert.is_table(b["sts sts.aliyuncs.com " .. FIFTH])
+    assert.is_table(b["sts sts.aliyuncs.com"])
+  end)
+
   it("assumes the role again before the session expires", function()
     local now = os.time()
     local p = slsh.credentials.assume_role {
