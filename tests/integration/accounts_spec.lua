@@ -230,6 +230,24 @@ describe("workflows across the accounts of a Resource Directory", function()
     os.remove(report)
   end)
 
+  it("cmk-impact --accounts all: an alias is each member's own key", function()
+    c:restore(before)
+    local r = slsh_run { "run", "cmk-impact", "--region", REGIONS, "--accounts", "all",
+                         "--key", "alias/slsh-byok" }
+    assert.equal(3, r.code, r.stderr) -- two members could not be read
+    local heads = 0
+    for id, key in r.stdout:gmatch("account (%d+): key (key%-%w+) %(alias/slsh%-byok%)") do
+      heads = heads + 1
+      local owner
+      for _, k in ipairs(before.keys) do
+        if k.KeyId == key then owner = k.account end
+      end
+      assert.equal(id, owner)
+    end
+    assert.equal(6, heads) -- 3 members x 2 regions
+    assert.matches("1888000000000004%s+%*%s+%*%s+%*%s+cannot enter", r.stdout)
+  end)
+
   it("setup-role --accounts repairs the role in every member it can enter", function()
     c:restore(before)
     local r = slsh_run { "run", "setup-role", "--role", "org-byok", "--accounts",
