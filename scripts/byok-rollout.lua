@@ -241,7 +241,8 @@ Examples:
     { "key", type = "list", required = true, metavar = "[REGION=]KEYID",
       help = "the KMS key (CMK) of each region, by id or alias/NAME; it must be "
              .. "in that region. A bare KEYID serves a single --region; a bare "
-             .. "alias serves every region" },
+             .. "alias serves every region. With --accounts: an alias (looked up "
+             .. "in each member account) or ACCOUNT:REGION=KEYID" },
     { "role", default = ROLE_DEFAULT, metavar = "NAME|ARN",
       help = "the RAM role SLS assumes to use the key; a name is made into "
              .. "acs:ram::<caller's account>:role/NAME" },

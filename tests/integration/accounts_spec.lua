@@ -267,6 +267,28 @@ describe("workflows across the accounts of a Resource Directory", function()
     assert.matches("2 accounts: ok 2", r.stdout)
   end)
 
+  it("refuses bad account options before any request (exit 2)", function()
+    c:reset_stats()
+    for _, args in ipairs {
+      { "run", "audit", "--region", REGIONS, "--accounts", "12a" },
+      { "run", "audit", "--region", REGIONS, "--accounts", "1,,2" },
+      { "run", "audit", "--region", REGIONS, "--accounts", "@/no/such/file" },
+      { "run", "audit", "--region", REGIONS, "--accounts", "all", "--exclude-account", "x" },
+      { "run", "audit", "--region", REGIONS, "--accounts", "all", "--account-role", "a b" },
+      { "run", "byok-rollout", "--region", REGIONS, "--key", "1888000000000001:cn-hangzhou=k" },
+      { "run", "byok-rollout", "--region", REGIONS, "--accounts", "all",
+        "--key", "cn-hangzhou=key-x", "--key", "cn-shanghai=alias/slsh-byok" },
+      { "run", "byok-rollout", "--region", "cn-hangzhou", "--accounts", "all",
+        "--key", "key-x" },
+      { "run", "setup-role", "--accounts", "all", "--attach-passrole-to-user", "u" },
+    } do
+      local r = slsh_run(args)
+      assert.equal(2, r.code, table.concat(args, " ") .. "\n" .. r.stdout .. r.stderr)
+      assert.is_nil(r.stderr:find("traceback", 1, true), r.stderr)
+    end
+    assert.equal(0, c:stats().requests)
+  end)
+
   it("without --accounts works in the caller's own account as before", function()
     c:restore(before)
     local r = slsh_run { "run", "byok-rollout", "--region", REGIONS, "--key",
