@@ -218,7 +218,12 @@ end
 -- The context of a target's account (with --accounts: its own pre-flight,
 -- keys, role and blocked regions), else the run's.
 local function context_of(ctx, t)
-  return t.account and ctx.accounts and ctx.accounts[t.account] or ctx
+  if not t.account then return ctx end
+  -- a target of an account without a pre-flight of its own is a bug:
+  -- never fall back on the caller's (its keys and role are not the
+  -- account's)
+  return ctx.accounts and ctx.accounts[t.account]
+         or error("no pre-flight for account " .. tostring(t.account), 0)
 end
 
 -- Plan one target: the row (status = action in a plan).
@@ -382,25 +387,41 @@ function M.preflight_accounts(ctx)
   local list, err = wf.accounts(opts)
   if not list then return nil, err end
   ctx.accounts = {}
-  for _, a in ipairs(list) do
-    ctx:info("account %s%s", a.id, a.name and (" (" .. a.name .. ")") or "")
+  -- several accounts at once, each printing into its own buffer, shown
+  -- in the order of the accounts (with --quiet, only those that have a
+  -- warning or a refusal to show)
+  local buffers, errs = task.map(list, function(a)
+    local buf = { write = function(b, ...)
+      for _, v in ipairs { ... } do b[#b + 1] = v end
+    end }
     if not a.err then
       local _, eerr = wf.enter(opts, a.id)
       a.err = eerr
     end
     if not a.err then
       local actx = setmetatable({ opts = wf.account_opts(opts, a.id), policy = policy,
-                                  blocked = {}, keys = {}, roles = {}, out = ctx.out,
+                                  blocked = {}, keys = {}, roles = {}, out = buf,
                                   width = ctx.width, account = a.id }, Context)
-      local ok, perr = task.run(policy.preflight or M.preflight_caller, actx)
-      if ok then
+      local ok, r, perr = pcall(policy.preflight or M.preflight_caller, actx)
+      if ok and r then
+        actx.out = ctx.out
         ctx.accounts[a.id] = actx
       else
-        a.err = perr
+        a.err = ok and perr or r
       end
     end
     if a.err then
-      ctx:warn("  NOT ENTERED: %s", tostring(a.err.message or a.err))
+      buf:write("  NOT ENTERED: ", tostring(type(a.err) == "table" and a.err.message
+                                            or a.err), "\n")
+    end
+    return buf
+  end, { concurrency = 8 })
+  for i, a in ipairs(list) do
+    local buf = buffers[i] or { "  NOT ENTERED: " .. tostring(errs[i]) .. "\n" }
+    if not buffers[i] then a.err = errs[i] end
+    if not opts.quiet or #buf > 0 then
+      ctx.out:write("account ", a.id, a.name and (" (" .. a.name .. ")") or "", "\n",
+                    table.concat(buf))
     end
   end
   if #list == 0 then ctx:warn("no member account is selected") end
