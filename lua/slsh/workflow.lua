@@ -16,6 +16,14 @@
 --   local targets = assert(wf.targets(opts))
 --   wf.run(targets, function(t, clients) ... return row end, opts, "working", out)
 --   os.exit(wf.finish(out))
+--
+-- With --accounts (every workflow takes it), the selection is made in each
+-- member account of the caller's Resource Directory: wf.targets gives
+-- targets with an `account`, wf.run hands fn that account's clients (a
+-- session of --account-role, slsh.accounts), rows, journal keys and the
+-- summary carry the account, and a member that cannot be entered is one
+-- failed row. wf.accounts, wf.account_opts and wf.enter are the pieces for
+-- workflows that work per account themselves (pre-flights, setup-role).
 
 local cli = require "slsh.cli"
 local json = require "slsh.json"
