@@ -23,8 +23,9 @@ local sign = require "slsh.sign"
 
 local M = {}
 
--- Codes worth another attempt (DESIGN §4, spec sls-api §8.1 and
--- openapi-rpc-credentials §5.3). Other 4xx never are.
+-- Codes worth another attempt: the transient and throttling codes that
+-- SLS and the RPC services (RAM, KMS, STS) document as retryable. Other
+-- 4xx never are.
 local RETRYABLE = {
   InternalServerError = true, ServerBusy = true, RequestTimeout = true,
   MetaOperationQpsLimitExceeded = true, ServiceUnavailable = true,
@@ -194,7 +195,7 @@ M.parse_http_date = parse_http_date
 
 -- Largest correction we accept from a server's Date header: a server that
 -- claims a time days away is broken, not our clock (a 1970 Date broke the
--- OSS Android SDK's correction, landscape.md pain 13).
+-- OSS Android SDK's clock correction in the field).
 local MAX_SKEW = 24 * 3600
 
 -- Take the offset from a skew answer; true when it was sane and adopted.

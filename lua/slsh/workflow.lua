@@ -1,4 +1,4 @@
---- slsh.workflow: what every bundled workflow shares (DESIGN §6):
+--- slsh.workflow: what every bundled workflow shares (docs/design.md, how a workflow is built):
 -- the common options, selecting projects and logstores across regions,
 -- one client set per region and options, a journal to resume an
 -- interrupted run, the concurrent loop with its progress bar, the report
