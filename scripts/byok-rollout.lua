@@ -23,6 +23,12 @@ local function check(opts, policy)
   local multi = opts.account_selection ~= nil
   for _, v in ipairs(opts.key) do
     local account, aregion, akey = v:match("^(%d+):([a-z][a-z0-9-]*[a-z0-9])=(.+)$")
+    if not account and v:find("=", 1, true)
+       and not v:match("^[a-z][a-z0-9-]*[a-z0-9]=[^=]+$") then
+      rollout.usage_error(policy, "--key takes REGION=KEYID (or one bare KEYID)"
+                          .. (multi and ", or ACCOUNT:REGION=KEYID" or "") .. ", got '"
+                          .. v .. "'")
+    end
     local region, key = v:match("^([a-z][a-z0-9-]*[a-z0-9])=(.+)$")
     if account then
       if not multi then
