@@ -212,6 +212,30 @@ describe("workflows across the accounts of a Resource Directory", function()
     os.remove(journal)
   end)
 
+  it("a saved plan covers accounts: --plan-out, then --apply --plan in each member", function()
+    c:restore(before)
+    local plan = run.tmpname(".json")
+    local r = slsh_run { "run", "byok-rollout", "--region", REGIONS, "--accounts", "all",
+                         "--key", "alias/slsh-byok", "--plan-out", plan }
+    assert.equal(3, r.code, r.stderr)
+    local doc = assert(json.decode(read(plan)))
+    local accounts_in = {}
+    for _, ch in ipairs(doc.changes) do accounts_in[ch.account] = true end
+    assert.same({ [member(1)] = true, [member(2)] = true, [member(3)] = true }, accounts_in)
+    c:reset_stats()
+    r = slsh_run { "run", "byok-rollout", "--region", REGIONS, "--key", "alias/slsh-byok",
+                   "--apply", "--plan", plan }
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    assert.equal(#doc.changes, c:count("UpdateLogStore"))
+    local after = c:state()
+    for _, ch in ipairs(doc.changes) do
+      local ls = stores_of(after, ch.account)[ch.project .. "/" .. ch.logstore]
+      assert.equal("acs:ram::" .. ch.account .. ":role/slsh-byok-role",
+                   ls.encrypt_conf.user_cmk_info.arn:lower())
+    end
+    os.remove(plan)
+  end)
+
   it("audit --accounts all: one view of the organisation, findings per account", function()
     c:restore(before)
     local report = run.tmpname(".json")
