@@ -897,8 +897,8 @@ end
 --- wf.not_started(target) -> the row of an item the run did not start
 -- because the user asked it to stop.
 function M.not_started(t)
-  return { region = t.region, project = t.project, logstore = t.logstore,
-           status = "interrupted", action = t.action,
+  return { account = t.account, region = t.region, project = t.project,
+           logstore = t.logstore, status = "interrupted", action = t.action,
            reason = "not started: the run was interrupted (rerun to go on)" }
 end
 
