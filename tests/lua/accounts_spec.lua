@@ -10,6 +10,7 @@ local NO_ROLE = cloud.MEMBER_NO_ROLE
 local SUSPENDED = cloud.MEMBER_SUSPENDED
 local VERIFYING = cloud.MEMBER_VERIFYING
 local FIFTH = cloud.MEMBER_B
+local UNTRUSTING = cloud.MEMBER_UNTRUSTING
 
 describe("slsh.accounts", function()
   local c, saved
@@ -29,7 +30,7 @@ describe("slsh.accounts", function()
     local rm = slsh.resourcemanager.client { credentials = c.creds }
     local ids = {}
     for a in rm:accounts { page_size = 2 } do ids[#ids + 1] = a.AccountId end
-    assert.same({ MEMBER, NO_ROLE, SUSPENDED, VERIFYING, FIFTH }, ids)
+    assert.same({ MEMBER, NO_ROLE, SUSPENDED, VERIFYING, FIFTH, UNTRUSTING }, ids)
     assert.equal(3, c:count("ListAccounts"))
     local one = assert(rm:get_account(VERIFYING))
     assert.equal("PromoteVerifying", one.Status)
@@ -40,8 +41,8 @@ describe("slsh.accounts", function()
     local usable = assert(slsh.accounts.members { source = c.creds })
     local ids = {}
     for _, a in ipairs(usable) do ids[#ids + 1] = a.AccountId end
-    assert.same({ MEMBER, NO_ROLE, SUSPENDED, FIFTH }, ids)
-    assert.equal(5, #assert(slsh.accounts.members { source = c.creds, all = true }))
+    assert.same({ MEMBER, NO_ROLE, SUSPENDED, FIFTH, UNTRUSTING }, ids)
+    assert.equal(6, #assert(slsh.accounts.members { source = c.creds, all = true }))
   end)
 
   it("enters a member once, whatever the number of its clients", function()
@@ -90,7 +91,8 @@ describe("slsh.accounts", function()
 
   it("says why a member cannot be entered, with the service's code", function()
     for id, code in pairs { [NO_ROLE] = "EntityNotExist.Role",
-                            [SUSPENDED] = "Forbidden.AccountSuspended" } do
+                            [SUSPENDED] = "Forbidden.AccountSuspended",
+                            [UNTRUSTING] = "NoPermission" } do
       local cred, err = slsh.accounts.provider(id, { source = c.creds }):get()
       assert.is_nil(cred)
       assert.equal(code, err.code)

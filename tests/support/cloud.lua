@@ -34,14 +34,17 @@ M.ADMIN_ROLE_ARN = "acs:ram::" .. M.ACCOUNT .. ":role/slsh-admin-role"
 M.PROJECT = "slsh-test-project"
 -- The members of the Resource Directory whose management account is
 -- M.ACCOUNT: entered through ResourceDirectoryAccountAccessRole, except
--- MEMBER_NO_ROLE (has none) and MEMBER_SUSPENDED; MEMBER_VERIFYING is
--- listed as PromoteVerifying (not usable).
+-- MEMBER_NO_ROLE (has none), MEMBER_UNTRUSTING (its role trusts another
+-- account) and MEMBER_SUSPENDED; MEMBER_VERIFYING is listed as
+-- PromoteVerifying (not usable).
 M.MEMBER = "2000000000000001"
 M.MEMBER_NO_ROLE = "2000000000000002"
 M.MEMBER_SUSPENDED = "2000000000000003"
 M.MEMBER_VERIFYING = "2000000000000004"
 M.MEMBER_B = "2000000000000005"
-M.MEMBERS = { M.MEMBER, M.MEMBER_NO_ROLE, M.MEMBER_SUSPENDED, M.MEMBER_VERIFYING, M.MEMBER_B }
+M.MEMBER_UNTRUSTING = "2000000000000006"
+M.MEMBERS = { M.MEMBER, M.MEMBER_NO_ROLE, M.MEMBER_SUSPENDED, M.MEMBER_VERIFYING, M.MEMBER_B,
+              M.MEMBER_UNTRUSTING }
 
 local TRUST = '{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow",'
   .. '"Principal":{"Service":["log.aliyuncs.com"]}}],"Version":"1"}'
@@ -79,7 +82,9 @@ local function directory(s)
                                        or "CreateSuccess" }
     if id ~= M.MEMBER_NO_ROLE then
       s.roles[#s.roles + 1] = { account = id, RoleName = "ResourceDirectoryAccountAccessRole",
-                                AssumeRolePolicyDocument = TRUST_ACCOUNT,
+                                AssumeRolePolicyDocument = id == M.MEMBER_UNTRUSTING
+                                  and TRUST_ACCOUNT:gsub(M.ACCOUNT, "9999999999999999")
+                                  or TRUST_ACCOUNT,
                                 policies = { { PolicyName = "AdministratorAccess",
                                                PolicyType = "System" } } }
     end
