@@ -339,7 +339,8 @@ end
 local targets, lerr = wf.targets(opts)
 if not targets then
   out:discard()
-  io.stderr:write("slsh run audit: cannot list the projects: ", tostring(lerr), "\n")
+  io.stderr:write("slsh run audit: cannot list the ", opts.account_selection and "accounts"
+                  or "projects", ": ", tostring(lerr), "\n")
   os.exit(1)
 end
 

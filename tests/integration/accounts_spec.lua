@@ -313,6 +313,25 @@ describe("workflows across the accounts of a Resource Directory", function()
     assert.equal(0, c:stats().requests)
   end)
 
+  it("a caller that is not a directory's management account: exit 1, nothing sent after",
+     function()
+    local state = json.copy(before)
+    state.resource_directory = nil
+    c:restore(state)
+    for _, w in ipairs { { "audit" }, { "byok-rollout", "--key", "alias/slsh-byok" },
+                         { "cmk-impact", "--key", "alias/slsh-byok" } } do
+      c:reset_stats()
+      local args = { "run" }
+      for _, a in ipairs(w) do args[#args + 1] = a end
+      for _, a in ipairs { "--region", REGIONS, "--accounts", "all" } do args[#args + 1] = a end
+      local r = slsh_run(args)
+      assert.equal(1, r.code, w[1] .. ": " .. r.stdout .. r.stderr)
+      assert.matches("cannot list the accounts: EntityNotExists.ResourceDirectory", r.stderr)
+      assert.equal(1, c:count("ListAccounts"))
+      assert.equal(0, c:count("ListProject") + c:count("AssumeRole"))
+    end
+  end)
+
   it("without --accounts works in the caller's own account as before", function()
     c:restore(before)
     local r = slsh_run { "run", "byok-rollout", "--region", REGIONS, "--key",
