@@ -123,6 +123,35 @@ describe("slsh.accounts", function()
     end
   end)
 
+  it("a workflow reports every member it cannot work in, with the reason", function()
+    local run = require "run"
+    local report = run.tmpname(".json")
+    local r = run.slsh({ "--connect-to", c.url, "run", "audit", "--region", cloud.REGION,
+                         "--accounts", "all", "--report", report },
+                       { env = { HOME = "/nonexistent",
+                                 ALIBABA_CLOUD_ACCESS_KEY_ID = cloud.AK.id,
+                                 ALIBABA_CLOUD_ACCESS_KEY_SECRET = cloud.AK.secret } })
+    assert.equal(3, r.code, r.stdout .. r.stderr)
+    local f = assert(io.open(report))
+    local rows = assert(slsh.json.decode(f:read("a")))
+    f:close()
+    os.remove(report)
+    local why, n = {}, 0
+    for _, row in ipairs(rows) do
+      if row.project == "*" then
+        why[row.account], n = row.details, n + 1
+        assert.equal("failed", row.severity)
+      end
+    end
+    assert.equal(4, n)
+    for id, code in pairs { [NO_ROLE] = "EntityNotExist.Role",
+                            [SUSPENDED] = "Forbidden.AccountSuspended",
+                            [VERIFYING] = "member status PromoteVerifying",
+                            [UNTRUSTING] = "NoPermission" } do
+      assert.truthy(why[id] and why[id]:find(code, 1, true), id .. ": " .. tostring(why[id]))
+    end
+  end)
+
   it("refuses misuse before anything is sent", function()
     assert.error_matches(function() slsh.accounts.provider("x1") end, "digits")
     assert.error_matches(function() slsh.accounts.provider(MEMBER, { rol = "x" }) end,
