@@ -15,7 +15,8 @@ class ResourceDirectoryTests(EmulatorCase):
         return make_estate(0, 1, ["cn-hangzhou", "cn-shanghai"], 1,
                            parse_mix(DEFAULT_MIX), members=12,
                            no_access_role={4}, suspended={5},
-                           member_status={6: "PromoteVerifying"})
+                           member_status={6: "PromoteVerifying"},
+                           untrusting={7})
 
     def rm(self, ak=ESTATE_AK, secret=ESTATE_SECRET, **kw):
         c = RpcClient(self.port, "resourcemanager", ak=ak, secret=secret,
@@ -94,6 +95,7 @@ class ResourceDirectoryTests(EmulatorCase):
         # a member without the access role, a suspended one
         self.assertError(self.enter(4), 404, "EntityNotExist.Role")
         self.assertError(self.enter(5), 403, "Forbidden.AccountSuspended")
+        self.assertError(self.enter(7), 403, "NoPermission")
 
     def test_the_trust_policy_decides_across_accounts(self):
         # the member's role trusts the management account only: another

@@ -130,6 +130,7 @@ def _logstore(rng, name, conf, product=None):
 
 ACCESS_ROLE = "ResourceDirectoryAccountAccessRole"
 MEMBER_BASE = 1888000000000000
+OTHER_MASTER = "1999999999999999"   # trusted by --untrusting members' role
 
 
 def member_id(i):
@@ -195,14 +196,15 @@ def _account_estate(rng, account, projects, logstores, regions, mix,
 def make_estate(projects, logstores, regions, seed, mix,
                 account=ESTATE_ACCOUNT, cloudfirewall=True, members=0,
                 no_access_role=(), suspended=(), member_status=None,
-                member_projects=1):
+                member_projects=1, untrusting=()):
     """The state document; the same arguments always give the same one.
     With members > 0 the account is the management account of a Resource
     Directory of that many member accounts, each with its own projects,
     keys, BYOK role and the access role trusting the management account
     (except members listed in no_access_role, by 1-based index);
-    `suspended` members cannot be entered; member_status maps an index to
-    the Status ListAccounts shows (default CreateSuccess)."""
+    `suspended` members cannot be entered; the access role of `untrusting`
+    members trusts another account (AssumeRole: NoPermission); member_status
+    maps an index to the Status ListAccounts shows (default CreateSuccess)."""
     rng = random.Random(seed)
     out, keys, aliases = _account_estate(rng, account, projects, logstores,
                                          regions, mix, cloudfirewall)
@@ -232,13 +234,13 @@ def make_estate(projects, logstores, regions, seed, mix,
     if members:
         _add_members(state, seed, account, members, logstores, regions, mix,
                      cloudfirewall, set(no_access_role), set(suspended),
-                     member_status or {}, member_projects)
+                     member_status or {}, member_projects, set(untrusting))
     return state
 
 
 def _add_members(state, seed, master, members, logstores, regions, mix,
                  cloudfirewall, no_access_role, suspended, member_status,
-                 member_projects):
+                 member_projects, untrusting):
     """Adds the member accounts and the directory to a state."""
     directory = []
     for i in range(1, members + 1):
@@ -259,7 +261,8 @@ def _add_members(state, seed, master, members, logstores, regions, mix,
             state["roles"].append({
                 "account": uid, "RoleName": ACCESS_ROLE,
                 "AssumeRolePolicyDocument": _trust(
-                    {"RAM": ["acs:ram::%s:root" % master]}),
+                    {"RAM": ["acs:ram::%s:root" % (
+                        OTHER_MASTER if i in untrusting else master)]}),
                 "Description": "Resource Directory access from the "
                                "management account",
                 "MaxSessionDuration": 3600,
@@ -315,6 +318,9 @@ def main(argv=None):
                    help="members (1-based) without %s" % ACCESS_ROLE)
     p.add_argument("--suspended", metavar="I[,I...]",
                    help="members (1-based) that are suspended")
+    p.add_argument("--untrusting", metavar="I[,I...]",
+                   help="members (1-based) whose %s trusts another account"
+                        % ACCESS_ROLE)
     p.add_argument("--member-status", action="append", default=[],
                    metavar="I=STATUS",
                    help="the Status ListAccounts shows for member I")
@@ -333,6 +339,7 @@ def main(argv=None):
     try:
         no_role = _indexes(args.no_access_role, args.accounts)
         suspended = _indexes(args.suspended, args.accounts)
+        untrusting = _indexes(args.untrusting, args.accounts)
         status = {}
         for item in args.member_status:
             i, sep, value = item.partition("=")
@@ -346,7 +353,7 @@ def main(argv=None):
     state = make_estate(args.projects, args.logstores, regions, args.seed,
                         mix, args.account, not args.no_cloudfirewall,
                         args.accounts, no_role, suspended, status,
-                        args.member_projects)
+                        args.member_projects, untrusting)
     text = json.dumps(state, indent=1) + "\n"
     if args.out:
         with open(args.out, "w", encoding="utf-8") as f:
