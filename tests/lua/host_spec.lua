@@ -1,4 +1,4 @@
--- The slsh command line (DESIGN §5): scripts, -e, run, REPL fallback on
+-- The slsh command line: scripts, -e, run, REPL fallback on
 -- standard input, exit statuses, error reporting, module loading.
 local run = require "run"
 
