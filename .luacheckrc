@@ -6,8 +6,4 @@ max_line_length = 100
 -- The tests run inside the slsh host and use its global.
 files["tests"] = { std = "+busted", globals = { "slsh" } }
 files["tests/support/busted_runner.lua"] = { std = "lua54", globals = { "slsh" } }
--- transport.new still falls back to the global for connect_to, ca_file and
--- verbose; the clients pass all three (client_common.wire), so the fallback
--- is dead for them. It is left to the transport's next change.
-files["lua/slsh/transport.lua"] = { read_globals = { "slsh" } }
 exclude_files = { "tests/peer/node_modules", "build*" }
