@@ -1,5 +1,5 @@
 /*
- * The slsh command (DESIGN §5): global options, then a script file, a
+ * The slsh command: global options, then a script file, a
  * chunk (-e), a bundled workflow (run NAME) or the REPL. main() only
  * protects pmain(), as lua.c does, so that every Lua error is caught.
  *

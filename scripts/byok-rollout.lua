@@ -15,16 +15,38 @@ local task = require "slsh.task"
 local ROLE_DEFAULT = "slsh-byok-role"
 
 -- --key values: REGION=KEY, or one bare KEY (a key id for a single
--- region; an alias, which names a key in each region, for several).
+-- region; an alias, which names a key in each region, for several); with
+-- --accounts also ACCOUNT:REGION=KEY, since a key id belongs to one
+-- account, while an alias is looked up in every account and region.
 local function check(opts, policy)
-  local keys, bare = {}, nil
+  local keys, bare, per_account = {}, nil, {}
+  local multi = opts.account_selection ~= nil
   for _, v in ipairs(opts.key) do
-    if v:find("=", 1, true) and not v:match("^[a-z][a-z0-9-]*[a-z0-9]=[^=]+$") then
-      rollout.usage_error(policy, "--key takes REGION=KEYID (or one bare KEYID), got '"
+    local account, aregion, akey = v:match("^(%d+):([a-z][a-z0-9-]*[a-z0-9])=(.+)$")
+    if not account and v:find("=", 1, true)
+       and not v:match("^[a-z][a-z0-9-]*[a-z0-9]=[^=]+$") then
+      rollout.usage_error(policy, "--key takes REGION=KEYID (or one bare KEYID)"
+                          .. (multi and ", or ACCOUNT:REGION=KEYID" or "") .. ", got '"
                           .. v .. "'")
     end
     local region, key = v:match("^([a-z][a-z0-9-]*[a-z0-9])=(.+)$")
-    if region then
+    if account then
+      if not multi then
+        rollout.usage_error(policy, "--key " .. v .. " names an account: give --accounts too")
+      end
+      per_account[account] = per_account[account] or {}
+      if per_account[account][aregion] then
+        rollout.usage_error(policy, "--key names account " .. account .. " region "
+                            .. aregion .. " twice")
+      end
+      per_account[account][aregion] = akey
+      region = aregion -- checked against --region below
+      keys[region] = keys[region] or false
+    elseif multi and not (region and key or v):match("^alias/") then
+      rollout.usage_error(policy, "--key " .. v .. ": with --accounts a key id belongs to "
+                          .. "one account: give --key ACCOUNT:REGION=KEYID, or an alias "
+                          .. "(alias/NAME), which each account resolves in each region")
+    elseif region then
       if keys[region] then
         rollout.usage_error(policy, "--key names region " .. region .. " twice")
       end
@@ -55,12 +77,13 @@ local function check(opts, policy)
     end
   end
   for _, r in ipairs(opts.regions) do
-    if not keys[r] then
+    if not keys[r] and not multi then
       rollout.usage_error(policy, "--key: no key for region " .. r .. " (give --key "
                           .. r .. "=KEYID)")
     end
+    if keys[r] == false then keys[r] = nil end
   end
-  opts.keys = keys
+  opts.keys, opts.account_keys = keys, per_account
   local account, name = rollout.role_of(opts.role)
   if not name then
     if not opts.role:match("^[%w.-]+$") or #opts.role > 64 then
@@ -77,9 +100,17 @@ end
 -- answers are kept by ctx), then printed in this order.
 local function preflight(ctx)
   local o = ctx.opts
-  local regions = o.regions
+  -- the key of each region: ACCOUNT:REGION=KEY for this account, else
+  -- REGION=KEY or the bare key (an alias with --accounts)
+  local keys, regions, missing = {}, {}, {}
+  local mine = o.account and o.account_keys[o.account] or {}
+  for _, r in ipairs(o.regions) do
+    keys[r] = mine[r] or o.keys[r]
+    if keys[r] then regions[#regions + 1] = r else missing[#missing + 1] = r end
+  end
+  o.keys = keys
   local asks = { task.spawn(ctx.caller, ctx), task.spawn(ctx.role_check, ctx, o.role_name) }
-  for i, r in ipairs(regions) do asks[2 + i] = task.spawn(ctx.key_health, ctx, r, o.keys[r]) end
+  for i, r in ipairs(regions) do asks[2 + i] = task.spawn(ctx.key_health, ctx, r, keys[r]) end
   local answers, errs = task.wait(asks)
   if not answers[1] then return nil, errs[1] end
   local id, err = rollout.preflight_caller(ctx) -- the answer kept: printed
@@ -108,9 +139,15 @@ local function preflight(ctx)
   end
   ctx:item("passrole", "the caller needs ram:PassRole on %s (RAM cannot be asked "
            .. "beforehand; without it every write is refused)", arn)
+  for _, r in ipairs(missing) do
+    ctx:block(r, "no --key for account " .. tostring(o.account) .. " in " .. r
+                 .. " (give --key " .. tostring(o.account) .. ":" .. r
+                 .. "=KEYID, or an alias)")
+    ctx:item_warn(r, "key: REFUSED: no --key for this account and region")
+  end
   ctx.want = {}
   for i, r in ipairs(regions) do
-    local key, h, kerr = o.keys[r], answers[2 + i], errs[2 + i]
+    local key, h, kerr = keys[r], answers[2 + i], errs[2 + i]
     if not h then
       local m = tostring(kerr and (kerr.message or kerr))
       ctx:block(r, "cannot check key " .. key .. ": " .. m)
@@ -149,6 +186,9 @@ end
 
 local function plan(t, ls, cur, ctx)
   local want = ctx.want[t.region]
+  if not want then -- no key for this account and region (blocked)
+    return "refused", "pre-flight: " .. tostring(ctx:blocked_reason(t.region))
+  end
   if cur.mechanism == "none" then
     return "encrypt", "unencrypted: will be BYOK with this region's key (permanent)", want
   end
@@ -209,7 +249,8 @@ Examples:
     { "key", type = "list", required = true, metavar = "[REGION=]KEYID",
       help = "the KMS key (CMK) of each region, by id or alias/NAME; it must be "
              .. "in that region. A bare KEYID serves a single --region; a bare "
-             .. "alias serves every region" },
+             .. "alias serves every region. With --accounts: an alias (looked up "
+             .. "in each member account) or ACCOUNT:REGION=KEYID" },
     { "role", default = ROLE_DEFAULT, metavar = "NAME|ARN",
       help = "the RAM role SLS assumes to use the key; a name is made into "
              .. "acs:ram::<caller's account>:role/NAME" },
@@ -224,6 +265,7 @@ Examples:
   -- what was asked for this target's region: the key as resolved by the
   -- pre-flight (an alias may move), the algorithm and the role
   fingerprint = function(t, ctx)
+    if not ctx.want[t.region] then return "byok none" end
     local w = encconf.parse(ctx.want[t.region])
     return table.concat({ "byok", w.cmk_key_id, w.encrypt_type, w.arn:lower() }, " ")
   end,

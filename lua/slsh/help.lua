@@ -80,13 +80,21 @@ local function prototypes(slsh)
   local ok, creds = pcall(slsh.credentials, { access_key_id = "help", access_key_secret = "help" })
   if not ok then return out end
   local opts = { region = "cn-hangzhou", credentials = creds }
-  for _, mod in ipairs { "sls", "ram", "kms", "sts" } do
+  for _, mod in ipairs { "sls", "ram", "kms", "sts", "resourcemanager" } do
     local made, obj = pcall(slsh[mod].client, opts)
     if made then out[#out + 1] = { mod, obj } end
   end
   out[#out + 1] = { "credentials", creds }
   local made, bar = pcall(slsh.report.progress, { total = 1, enabled = false })
   if made then out[#out + 1] = { "report", bar } end
+  -- a workflow's objects (a targets stream over no region lists nothing)
+  local wf = slsh.workflow
+  for _, make in ipairs { function() return wf.targets { regions = {} } end,
+                          function() return wf.journal(nil) end,
+                          function() return wf.output({}, {}) end } do
+    local made_it, obj = pcall(make)
+    if made_it and obj then out[#out + 1] = { "workflow", obj } end
+  end
   return out
 end
 

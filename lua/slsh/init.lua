@@ -40,6 +40,11 @@ local submodules = {
   ram = "slsh.ram",
   kms = "slsh.kms",
   sts = "slsh.sts",
+  resourcemanager = "slsh.resourcemanager",
+  accounts = "slsh.accounts",
+  -- what the bundled workflows are built on, public for the user's own
+  workflow = "slsh.workflow",
+  rollout = "slsh.rollout",
 }
 
 --- slsh.default_region() -> region id string (possibly a comma-separated

@@ -241,19 +241,31 @@ function M.state_fingerprint(ls)
   return sign.sha256_hex(json.encode(copy, { sort_keys = true }))
 end
 
+-- The context of a target's account (with --accounts: its own pre-flight,
+-- keys, role and blocked regions), else the run's.
+local function context_of(ctx, t)
+  if not t.account then return ctx end
+  -- a target of an account without a pre-flight of its own is a bug:
+  -- never fall back on the caller's (its keys and role are not the
+  -- account's)
+  return ctx.accounts and ctx.accounts[t.account]
+         or error("no pre-flight for account " .. tostring(t.account), 0)
+end
+
 -- The changes of a plan, in a --plan-out file.
 local function write_plan(path, ctx, rows)
   local policy = ctx.policy
   local out = {}
   for _, r in ipairs(rows) do
     if M.CHANGES[r.status] and r.conf then
-      out[#out + 1] = json.object({ region = r.region, project = r.project,
+      out[#out + 1] = json.object({ account = r.account, region = r.region,
+                                    project = r.project,
                                     logstore = r.logstore, action = r.action,
                                     conf = r.conf, state = r.state,
-                                    target = policy.fingerprint(r, ctx),
+                                    target = policy.fingerprint(r, context_of(ctx, r)),
                                     reason = r.reason },
-                                  { "region", "project", "logstore", "action", "conf",
-                                    "state", "target", "reason" })
+                                  { "account", "region", "project", "logstore", "action",
+                                    "conf", "state", "target", "reason" })
     end
   end
   local doc = json.object({ format = M.PLAN_FORMAT, workflow = policy.name,
@@ -289,7 +301,9 @@ function M.read_plan(path, name)
     if type(c) ~= "table" or not wf.region_ok(c.region) or type(c.project) ~= "string"
        or type(c.logstore) ~= "string" or not M.CHANGES[c.action]
        or type(c.conf) ~= "table" or type(c.state) ~= "string"
-       or type(c.target) ~= "string" then
+       or type(c.target) ~= "string"
+       or (c.account ~= nil and not (type(c.account) == "string"
+                                     and c.account:match("^%d+$"))) then
       return nil, "--plan " .. path .. ": change " .. i .. " is incomplete"
     end
   end
@@ -297,8 +311,8 @@ function M.read_plan(path, name)
 end
 
 -- A journal entry that lets this target be skipped.
-local function journaled(ctx, t)
-  local e = ctx.journal:get(t)
+local function journaled(run_ctx, ctx, t)
+  local e = run_ctx.journal:get(t)
   if e and (e.status == "applied" or e.status == "already" or e.status == "drift")
      and e.fingerprint == ctx.policy.fingerprint(t, ctx) then
     return e
@@ -348,8 +362,11 @@ end
 
 -- Plan one target into `row` (status = action in a plan): the row, and
 -- the logstore as read when it was read (the read a change starts from).
-local function plan_one(policy, ctx, t, clients, row)
-  local e = journaled(ctx, t)
+-- run_ctx: the run's context (journal); the target's own (its account's
+-- with --accounts) plans it.
+local function plan_one(policy, run_ctx, t, clients, row)
+  local ctx = context_of(run_ctx, t)
+  local e = journaled(run_ctx, ctx, t)
   if e then
     row.action, row.status = e.action, "journaled"
     row.reason = "applied by an earlier run at " .. tostring(e.time)
@@ -395,7 +412,7 @@ local function plan_one(policy, ctx, t, clients, row)
   row.action, row.reason, row.conf = action, reason, conf
   row.status = action == "skip" and "skipped" or action
   if conf then row.target = M.describe(encconf.parse(conf)) end
-  local earlier = ctx.journal:get(t)
+  local earlier = run_ctx.journal:get(t)
   if earlier and (earlier.status == "unverified" or earlier.status == "mismatch")
      and action == "done" then
     -- written by an earlier run that could not verify it: read now
@@ -409,12 +426,13 @@ local function plan_one(policy, ctx, t, clients, row)
 end
 
 -- Record a finished row in the journal.
-local function record(ctx, row, extra)
+local function record(run_ctx, row, extra)
+  local ctx = context_of(run_ctx, row)
   local e = { status = row.status, action = row.action,
               fingerprint = ctx.policy.fingerprint(row, ctx),
               time = os.date("!%Y-%m-%dT%H:%M:%SZ") }
   for k, v in pairs(extra or {}) do e[k] = v end
-  ctx.journal:record(row, e)
+  run_ctx.journal:record(row, e)
 end
 
 -- Apply one planned row, starting from `ls`, the read it was planned
@@ -620,10 +638,13 @@ end
 local function plan_targets(changes)
   local targets = {}
   for _, c in ipairs(changes) do
-    targets[#targets + 1] = { region = c.region, project = c.project,
+    targets[#targets + 1] = { account = c.account, region = c.region, project = c.project,
                               logstore = c.logstore, planned = c }
   end
   table.sort(targets, function(a, b)
+    if (a.account or "") ~= (b.account or "") then
+      return (a.account or "") < (b.account or "")
+    end
     if a.region ~= b.region then return a.region < b.region end
     if a.project ~= b.project then return a.project < b.project end
     return a.logstore < b.logstore
@@ -671,6 +692,60 @@ local function abandon(live, out)
   return n
 end
 
+--- rollout.preflight_accounts(ctx) -> true | nil, err: with --accounts,
+-- the pre-flight of the policy once per member account, each with a
+-- context of its own (its clients, keys, role, blocked regions) kept in
+-- ctx.accounts. A member that is not usable, cannot be entered or fails
+-- its pre-flight is marked in the account list with the reason: it becomes
+-- a row of the report, and the run goes on with the others. nil, err only
+-- when the accounts cannot be listed at all.
+function M.preflight_accounts(ctx)
+  local opts, policy = ctx.opts, ctx.policy
+  local list, err = wf.accounts(opts)
+  if not list then return nil, err end
+  ctx.accounts = {}
+  -- several accounts at once, each printing into its own buffer, shown
+  -- in the order of the accounts (with --quiet, only those that have a
+  -- warning or a refusal to show)
+  local buffers, errs = task.map(list, function(a)
+    local buf = { write = function(b, ...)
+      for _, v in ipairs { ... } do b[#b + 1] = v end
+    end }
+    if not a.err then
+      local _, eerr = wf.enter(opts, a.id)
+      a.err = eerr
+    end
+    if not a.err then
+      local actx = setmetatable({ opts = wf.account_opts(opts, a.id), policy = policy,
+                                  blocked = {}, keys = {}, roles = {}, identity = {},
+                                  out = buf,
+                                  width = ctx.width, account = a.id }, Context)
+      local ok, r, perr = pcall(policy.preflight or M.preflight_caller, actx)
+      if ok and r then
+        actx.out = ctx.out
+        ctx.accounts[a.id] = actx
+      else
+        a.err = ok and perr or r
+      end
+    end
+    if a.err then
+      buf:write("  NOT ENTERED: ", tostring(type(a.err) == "table" and a.err.message
+                                            or a.err), "\n")
+    end
+    return buf
+  end, { concurrency = 8 })
+  for i, a in ipairs(list) do
+    local buf = buffers[i] or { "  NOT ENTERED: " .. tostring(errs[i]) .. "\n" }
+    if not buffers[i] then a.err = errs[i] end
+    if not opts.quiet or #buf > 0 then
+      ctx.out:write("account ", a.id, a.name and (" (" .. a.name .. ")") or "", "\n",
+                    table.concat(buf))
+    end
+  end
+  if #list == 0 then ctx:warn("no member account is selected") end
+  return true
+end
+
 --- rollout.main(policy, args) -> exit status (0, 1, 2 or 3; 130 or 143
 -- when Ctrl-C or SIGTERM stopped it, after the items in flight ended and
 -- the journal, report and summary were written)
@@ -703,6 +778,22 @@ function M.main(policy, args)
     end
     table.sort(regions)
     if #regions > 0 then opts.regions = regions end
+    -- a plan made across accounts is carried out in its accounts (entered
+    -- again, pre-flighted again); one made in the caller's account, not
+    -- across accounts
+    local in_plan, ids = {}, {}
+    for _, c in ipairs(changes) do
+      if c.account and not in_plan[c.account] then
+        in_plan[c.account] = true
+        ids[#ids + 1] = c.account
+      end
+    end
+    if #ids > 0 and not opts.account_selection then
+      opts.account_selection = { ids = ids }
+    elseif #ids == 0 and #changes > 0 and opts.account_selection then
+      M.usage_error(policy, "--plan " .. opts.plan .. " was made in the caller's own "
+                    .. "account: give it without --accounts")
+    end
   end
   if policy.apply_requires and opts.apply and not opts[policy.apply_requires.flag] then
     M.usage_error(policy, policy.apply_requires.message)
@@ -725,7 +816,13 @@ function M.main(policy, args)
   local ok, err
   ctx:info("pre-flight")
   local done
-  done, ok, err = phase(task.run, policy.preflight or M.preflight_caller, ctx)
+  if opts.account_selection then
+    -- once per member account, below; the caller's own account is not
+    -- worked in
+    done, ok, err = phase(task.run, M.preflight_accounts, ctx)
+  else
+    done, ok, err = phase(task.run, policy.preflight or M.preflight_caller, ctx)
+  end
   -- an end before the plan still leaves a (empty) report, not an empty file
   local function ended(status)
     if opts.report then report.write(opts.report, {}, REPORT_COLUMNS) end
@@ -736,7 +833,8 @@ function M.main(policy, args)
     return ended(wf.interrupt_status() or 130)
   end
   if not ok then
-    io.stderr:write(policy.name, ": pre-flight failed: ", tostring(err), "\n")
+    io.stderr:write(policy.name, opts.account_selection and ": cannot list the accounts: "
+                    or ": pre-flight failed: ", tostring(err), "\n")
     return ended(1)
   end
 
@@ -791,7 +889,8 @@ function M.main(policy, args)
     end
   end
   done = phase(wf.run, targets, function(t, clients, i)
-    local row = { region = t.region, project = t.project, logstore = t.logstore }
+    local row = { account = t.account, region = t.region, project = t.project,
+                  logstore = t.logstore }
     live[i] = row
     local _, ls = plan_one(policy, ctx, t, clients, row)
     if not opts.apply then return row end

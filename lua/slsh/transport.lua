@@ -23,8 +23,9 @@ local sign = require "slsh.sign"
 
 local M = {}
 
--- Codes worth another attempt (DESIGN §4, spec sls-api §8.1 and
--- openapi-rpc-credentials §5.3). Other 4xx never are.
+-- Codes worth another attempt: the transient and throttling codes that
+-- SLS and the RPC services (RAM, KMS, STS) document as retryable. Other
+-- 4xx never are.
 local RETRYABLE = {
   InternalServerError = true, ServerBusy = true, RequestTimeout = true,
   MetaOperationQpsLimitExceeded = true, ServiceUnavailable = true,
@@ -92,8 +93,11 @@ end
 local Bucket = {}
 Bucket.__index = Bucket
 
-local function bucket_for(service, host_name, qps)
-  local key = service .. " " .. host_name
+-- The services' limits are per account: the clients of a member account
+-- (their credentials provider names it, see slsh.accounts) have buckets
+-- of their own, apart from the caller's and the other members'.
+local function bucket_for(service, host_name, qps, account)
+  local key = service .. " " .. host_name .. (account and (" " .. account) or "")
   local b = buckets[key]
   if not b then
     b = setmetatable({ base = qps, rate = qps, ceiling = qps,
@@ -161,7 +165,7 @@ function Bucket:ok()
   end
 end
 
---- transport.buckets() -> {["service host"] = {qps=, rate=, waits=,
+--- transport.buckets() -> {["service host[ account]"] = {qps=, rate=, waits=,
 -- slowed=}}: the token buckets so far (tests, -v diagnostics). rate 0 is
 -- no limit; waits counts the times a request had to wait for a token.
 function M.buckets()
@@ -194,7 +198,7 @@ M.parse_http_date = parse_http_date
 
 -- Largest correction we accept from a server's Date header: a server that
 -- claims a time days away is broken, not our clock (a 1970 Date broke the
--- OSS Android SDK's correction, landscape.md pain 13).
+-- OSS Android SDK's clock correction in the field).
 local MAX_SKEW = 24 * 3600
 
 -- Take the offset from a skew answer; true when it was sane and adopted.
@@ -257,12 +261,13 @@ end
 -- limit: each SLS project host, the SLS region endpoint and each RPC
 -- endpoint has a bucket of its own),
 -- retries (extra attempts, default 4), retry_time (total seconds, default
--- 60), verbose (0, 1, 2), max_body.
+-- 60), verbose (0, 1, 2), max_body. connect_to, ca_file and verbose
+-- default to slsh.config (the table of require "slsh").
 function M.new(opts)
   if opts.qps ~= nil and (type(opts.qps) ~= "number" or opts.qps ~= opts.qps or opts.qps < 0) then
     error("transport.new: qps must be a number >= 0 (0 = no limit)", 2)
   end
-  local config = (rawget(_G, "slsh") and slsh.config) or {}
+  local config = require("slsh").config
   local connect_to = opts.connect_to or config.connect_to
   local ca_file = opts.ca_file or config.ca_file
   local timeout = opts.timeout or 30
@@ -278,6 +283,7 @@ function M.new(opts)
     service = opts.service,
     endpoint = opts.endpoint,
     credentials = opts.credentials,
+    account = type(opts.credentials) == "table" and opts.credentials.account or nil,
     http = client,
     qps = opts.qps or 50,
     retries = opts.retries or 4,
@@ -371,7 +377,7 @@ end
 -- after `retries` extra attempts, or when the next wait would end after
 -- `retry_time` seconds from the start.
 function M:send(req)
-  local bucket = bucket_for(self.service, req.host, self.qps)
+  local bucket = bucket_for(self.service, req.host, self.qps, self.account)
   local started = host.monotime()
   local skew_retried, refreshed = false, false
   local attempt = 0
