@@ -307,6 +307,34 @@ describe("byok-rollout", function()
     end
   end)
 
+  it("asks the pre-flight's questions at once: caller, role, every region's key",
+     function()
+    -- the caller's identity answers 1.5 s late: the role and the keys,
+    -- asked at the same time, are answered before it
+    c:faults { next = { { delay_ms = 1500, match = { service = "sts",
+                                                     action = "GetCallerIdentity" } } } }
+    local r = fx.run(c, "byok-rollout", args {})
+    assert.equal(3, r.code, r.stderr)
+    local seq, others = nil, {}
+    for i, e in ipairs(c:control("GET", "log?n=1000").entries) do
+      if e.service == "sls" then
+        -- the pre-flight is over (the plans ask KMS about other keys later)
+        assert.truthy(seq, "a listing before the pre-flight's end")
+        break
+      end
+      if e.action == "GetCallerIdentity" then seq = seq or i end
+      if e.service == "ram" or e.service == "kms" then others[#others + 1] = i end
+    end
+    assert.truthy(seq)
+    assert.is_true(#others >= 3) -- the role, and a key in each of the two regions
+    for _, i in ipairs(others) do assert.is_true(i < seq) end
+    -- printed in the same order as ever
+    local caller = r.stdout:find("caller", 1, true)
+    local role = r.stdout:find("role ", caller, true)
+    local key = r.stdout:find("cn-hangzhou key", role, true)
+    assert.truthy(caller and role and key, r.stdout)
+  end)
+
   it("stops after a failed canary and holds back the rest", function()
     c:faults { next = { { status = 500, code = "InternalServerError",
                           match = { action = "UpdateLogStore" } } } }
