@@ -1,7 +1,8 @@
---- slsh.rollout: plan, then apply, one encryption change over many
--- logstores; the engine under the byok-rollout, encrypt-service-key and
--- toggle workflows (DESIGN §6). A workflow describes what it wants with a
--- policy; this module does the rest, the same way for all three:
+--- slsh.rollout: one encryption change over many logstores, planned and
+-- (with --apply) made; the engine under the byok-rollout,
+-- encrypt-service-key and toggle workflows (docs/design.md). A workflow
+-- describes what it wants with a policy; this module does the rest, the
+-- same way for all three:
 --
 --   pre-flight  policy.preflight(ctx): caller identity, keys, role (asked
 --               at once); a region (or the whole run) it blocks is
