@@ -1,6 +1,8 @@
 /*
- * slsh.encconf.core: the Lua binding of core/encconf.c, behind the facade
- * slsh.encrypt_conf (lua/slsh/encrypt_conf.lua; DESIGN §2.4).
+ * slsh.encconf.core: the Lua binding of core/encconf.c and of the logstore
+ * checks and merges built on it (core/logstore.c), behind the facade
+ * slsh.encrypt_conf (lua/slsh/encrypt_conf.lua). One binding serves both:
+ * they share the document boxes below and one Lua facade.
  *
  * Documents cross as Lua tables through the JSON bridge (l_json.h), so key
  * order and the difference between {} and [] survive a GET -> merge -> PUT.
@@ -15,6 +17,7 @@
 #include "lslsh.h"
 #include "l_json.h"
 #include "slsh/encconf.h"
+#include "slsh/logstore.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -126,7 +129,7 @@ static int encconf_merge(lua_State *L)
      encconf_tojson(L, 2, "encrypt_conf", conf, &err) ||
      slsh_encconf_check_transition(json_object_get(*ls, "encrypt_conf"),
                                    *conf, &kind, &err) ||
-     slsh_encconf_merge(*ls, *conf, body, &err)) {
+     slsh_logstore_merge_encconf(*ls, *conf, body, &err)) {
     encconf_release(ls);
     encconf_release(conf);
     return slsh_lua_fail(L, &err);
@@ -155,7 +158,7 @@ static int encconf_merge_changes(lua_State *L)
   body = encconf_box(L);
   if(encconf_tojson(L, 1, "logstore", ls, &err) ||
      encconf_tojson(L, 2, "changes", ch, &err) ||
-     slsh_encconf_merge_changes(*ls, *ch, (unsigned)flags, body, &err)) {
+     slsh_logstore_merge_changes(*ls, *ch, (unsigned)flags, body, &err)) {
     encconf_release(ls);
     encconf_release(ch);
     return slsh_lua_fail(L, &err);
@@ -164,6 +167,30 @@ static int encconf_merge_changes(lua_State *L)
   encconf_release(ch);
   slsh_lua_pushjson(L, *body);
   encconf_release(body);
+  return 1;
+}
+
+/* check_logstore(doc, name?) -> true | nil, err: is `doc` (any value: a
+ * decoded answer may be null or a string) a complete GetLogStore answer
+ * for the logstore `name`? */
+static int encconf_check_logstore(lua_State *L)
+{
+  const char *name = luaL_optstring(L, 2, NULL);
+  struct slsh_err err;
+  json_t **doc;
+  int rc;
+
+  luaL_checkany(L, 1);
+  doc = encconf_box(L);
+  rc = encconf_tojson(L, 1, "logstore", doc, &err) ||
+    slsh_logstore_check(*doc, name, &err);
+  encconf_release(doc);
+  if(rc) {
+    if(err.code != SLSH_E_NOMEM)
+      err.code = SLSH_E_BAD_RESPONSE;
+    return slsh_lua_fail(L, &err);
+  }
+  lua_pushboolean(L, 1);
   return 1;
 }
 
@@ -330,6 +357,7 @@ static const luaL_Reg encconf_funcs[] = {
   {"check_transition", encconf_check_transition},
   {"merge", encconf_merge},
   {"merge_changes", encconf_merge_changes},
+  {"check_logstore", encconf_check_logstore},
   {"byok", encconf_byok},
   {"service_key", encconf_service_key},
   {"with_enable", encconf_with_enable},
@@ -350,11 +378,11 @@ int luaopen_slsh_encconf_core(lua_State *L)
     lua_rawseti(L, -2, i + 1);
   }
   lua_setfield(L, -2, "valid_types");
-  lua_pushinteger(L, SLSH_ENCCONF_ALLOW_SHORTER_RETENTION);
+  lua_pushinteger(L, SLSH_LOGSTORE_ALLOW_SHORTER_RETENTION);
   lua_setfield(L, -2, "ALLOW_SHORTER_RETENTION");
-  lua_pushinteger(L, SLSH_ENCCONF_ALLOW_MODE_CHANGE);
+  lua_pushinteger(L, SLSH_LOGSTORE_ALLOW_MODE_CHANGE);
   lua_setfield(L, -2, "ALLOW_MODE_CHANGE");
-  lua_pushinteger(L, SLSH_ENCCONF_ALLOW_TELEMETRY_CHANGE);
+  lua_pushinteger(L, SLSH_LOGSTORE_ALLOW_TELEMETRY_CHANGE);
   lua_setfield(L, -2, "ALLOW_TELEMETRY_CHANGE");
   return 1;
 }

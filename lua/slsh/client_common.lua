@@ -80,14 +80,64 @@ function M.provider(opts)
   error("credentials must be a provider (slsh.credentials{...}) or a credentials object", 3)
 end
 
+-- Lengths of names the service accepts. A logstore name is 2-63
+-- characters in the current CreateLogStore documentation (older pages say
+-- 3); a project name is 3-63. Both use lower-case letters, digits, '_'
+-- and '-', and start and end with a letter or digit.
+local NAME_LENGTH = { project = { 3, 63 }, logstore = { 2, 63 } }
+
+--- True when `name` is a valid project or logstore name (`what`): the
+-- test of check_name, for names that come from the service.
+function M.valid_name(what, name)
+  local len = NAME_LENGTH[what] or { 1, 63 }
+  return type(name) == "string" and #name >= len[1] and #name <= len[2]
+    and (name:match("^[a-z0-9]$") or name:match("^[a-z0-9][a-z0-9_-]*[a-z0-9]$")) ~= nil
+end
+
 --- Project and logstore names: `[a-z0-9_-]`, so no escaping is needed in
--- hosts and paths; anything else is misuse and raises.
+-- hosts and paths, of the lengths above; anything else is misuse and
+-- raises (before any request), quoting at most 64 characters of the name.
 function M.check_name(what, name)
-  if type(name) ~= "string" or not name:match("^[a-z0-9][a-z0-9_-]*$") then
-    error(string.format("%s name must be a string of a-z, 0-9, '_' and '-', got %s",
-                        what, type(name) == "string" and ("'" .. name .. "'") or type(name)), 3)
+  local len = NAME_LENGTH[what] or { 1, 63 }
+  if M.valid_name(what, name) then return name end
+  local got = type(name)
+  if type(name) == "string" then
+    got = #name > 64 and string.format("'%s...' (%d characters)", name:sub(1, 64), #name)
+          or ("'" .. name .. "'")
   end
-  return name
+  error(string.format("%s name must be %d-%d characters of a-z, 0-9, '_' and '-', "
+                      .. "starting and ending with a letter or digit, got %s",
+                      what, len[1], len[2], got), 3)
+end
+
+--- Check a table argument `t` against {name = "string"|"number"|...|
+-- "any"} like an options table, with the names in `required` present;
+-- `what` names it in messages ("field" or "option").
+function M.check_fields(who, t, allowed, required, what)
+  what = what or "field"
+  if type(t) ~= "table" then
+    error(string.format("%s: expected a table, got %s", who, type(t)), 3)
+  end
+  local names = {}
+  for n in pairs(allowed) do names[#names + 1] = n end
+  table.sort(names)
+  for k, v in pairs(t) do
+    local want = allowed[k]
+    if not want then
+      error(string.format("%s: unknown %s '%s' (valid: %s)", who, what, tostring(k),
+                          table.concat(names, ", ")), 3)
+    end
+    if want ~= "any" and type(v) ~= want then
+      error(string.format("%s: %s '%s' must be a %s, got %s", who, what, k, want,
+                          type(v)), 3)
+    end
+  end
+  for _, k in ipairs(required or {}) do
+    if t[k] == nil then
+      error(string.format("%s: %s '%s' is required (a %s)", who, what, k, allowed[k]), 3)
+    end
+  end
+  return t
 end
 
 return M

@@ -1,10 +1,11 @@
---- slsh.encrypt_conf: the encryption rules of an SLS logstore (DESIGN §2.4).
+--- slsh.encrypt_conf: the encryption rules of an SLS logstore.
 --
 -- The first encryption choice on a logstore is permanent: the mechanism
 -- (SLS service key or BYOK), the algorithm (encrypt_type) and the CMK never
 -- change afterwards; only `enable` toggles. UpdateLogStore replaces the
 -- whole logstore, so every update is GET -> merge -> PUT of the complete
--- document. The rules live in C (core/encconf.c); this is its facade.
+-- document. The rules live in C (core/encconf.c, core/logstore.c); this
+-- is their facade.
 --
 --   validate(conf)                      -> true | nil, err
 --   check_transition(cur, want)         -> "create"|"toggle"|"noop" | nil, err
@@ -16,6 +17,8 @@
 --   with_enable(conf, bool)             -> conf | nil, err
 --   to_api(conf) / from_api(api)        -> the camelCase body of
 --                                          PUT /logstores/{ls}/encryption
+--   check_logstore(doc, name?)          -> true | nil, err (bad_response):
+--       is doc a complete, well-typed GetLogStore answer for `name`?
 --   parse(conf)                         -> {mechanism="none"|"service_key"|"byok",
 --       enable=, enable_known=, encrypt_type=, cmk_key_id=, arn=, region_id=}
 --   valid_types                         -> list of accepted encrypt_type values
@@ -23,7 +26,8 @@
 -- Misuse (an argument of the wrong type, an unknown option, a missing
 -- builder field) raises. A document that breaks a rule returns nil, err:
 -- err.code is invalid_encrypt_conf, mechanism_locked, encrypt_type_locked,
--- cmk_locked, retention_shortened, field_locked or invalid_logstore;
+-- cmk_locked, retention_shortened, field_locked or invalid_logstore
+-- (a logstore handed to a merge that check_logstore would refuse);
 -- err.field names the offending path ("encrypt_conf.user_cmk_info.arn");
 -- err.message states the rule and the valid values.
 --
@@ -40,6 +44,7 @@ local M = {
   to_api = core.to_api,
   from_api = core.from_api,
   parse = core.parse,
+  check_logstore = core.check_logstore,
   valid_types = {},
 }
 for i, t in ipairs(core.valid_types) do M.valid_types[i] = t end

@@ -28,11 +28,20 @@ function M.client(opts)
   return setmetatable(c, Client)
 end
 
+-- Raise unless `id` (of `who`) is a key id, ARN or alias: a non-empty string.
+local function check_id(who, id)
+  if type(id) ~= "string" or id == "" then
+    error(string.format("%s: the key id must be a non-empty string (a key id, "
+                        .. "ARN or alias/NAME), got %s", who, id == "" and "''" or type(id)), 3)
+  end
+end
+
 --- kms:describe_key(id_or_alias) -> KeyMetadata | nil, err
 function Client:describe_key(id)
+  check_id("kms:describe_key", id)
   local r, err = self:call("DescribeKey", { KeyId = id })
   if not r then return nil, err end
-  return r.KeyMetadata
+  return self:member(r, "KeyMetadata", "DescribeKey")
 end
 
 --- kms:keys{filters=?, page_size=?} -> iterator over {KeyId, KeyArn}
@@ -41,54 +50,74 @@ end
 -- Values = {"Enabled"}}}; the API takes it as one JSON parameter, not
 -- flattened like other lists.
 function Client:keys(o)
-  o = o or {}
+  o = common.check_fields("kms:keys", o or {}, { filters = "any", page_size = "number" },
+                          nil, "option")
   local filters = o.filters
   if type(filters) == "table" then filters = json.encode(filters) end
   return rpc.page_pager(function(page)
     local r, err = self:call("ListKeys", { PageNumber = page, PageSize = o.page_size or 100,
                                            Filters = filters })
     if not r then return nil, err end
-    return r.Keys and r.Keys.Key or {}, r.TotalCount or 0
+    local items, lerr = self:list_member(r, "Keys", "Key", "ListKeys")
+    if not items then return nil, lerr end
+    local total, terr = self:count_member(r, "TotalCount", "ListKeys")
+    if not total then return nil, terr end
+    return items, total
   end)
 end
 
 --- kms:aliases{key_id=?, page_size=?} -> iterator over {AliasName,
 -- AliasArn, KeyId}
 function Client:aliases(o)
-  o = o or {}
+  o = common.check_fields("kms:aliases", o or {}, { key_id = "string", page_size = "number" },
+                          nil, "option")
   return rpc.page_pager(function(page)
     local r, err = self:call(o.key_id and "ListAliasesByKeyId" or "ListAliases",
                              { KeyId = o.key_id, PageNumber = page,
                                PageSize = o.page_size or 100 })
     if not r then return nil, err end
-    return r.Aliases and r.Aliases.Alias or {}, r.TotalCount or 0
+    local action = o.key_id and "ListAliasesByKeyId" or "ListAliases"
+    local items, lerr = self:list_member(r, "Aliases", "Alias", action)
+    if not items then return nil, lerr end
+    local total, terr = self:count_member(r, "TotalCount", action)
+    if not total then return nil, terr end
+    return items, total
   end)
 end
 
-local function simple(action)
-  return function(self, id, extra)
-    local p = { KeyId = id }
-    for k, v in pairs(extra or {}) do p[k] = v end
-    local r, err = self:call(action, p)
+-- A call on one key that answers nothing but success.
+local function simple(action, who)
+  return function(self, id)
+    check_id(who, id)
+    local r, err = self:call(action, { KeyId = id })
     if not r then return nil, err end
     return true
   end
 end
 
 --- kms:enable_key(id), kms:disable_key(id), kms:cancel_key_deletion(id)
-Client.enable_key = simple("EnableKey")
-Client.disable_key = simple("DisableKey")
-Client.cancel_key_deletion = simple("CancelKeyDeletion")
+Client.enable_key = simple("EnableKey", "kms:enable_key")
+Client.disable_key = simple("DisableKey", "kms:disable_key")
+Client.cancel_key_deletion = simple("CancelKeyDeletion", "kms:cancel_key_deletion")
 
---- kms:schedule_key_deletion(id, days)
+--- kms:schedule_key_deletion(id, days?) (days: 7-366, the window KMS
+-- accepts; default 30)
 function Client:schedule_key_deletion(id, days)
-  return simple("ScheduleKeyDeletion")(self, id, { PendingWindowInDays = days or 30 })
+  check_id("kms:schedule_key_deletion", id)
+  if days ~= nil and (math.type(days) ~= "integer" or days < 7 or days > 366) then
+    error("kms:schedule_key_deletion: days must be an integer 7-366, got " .. tostring(days), 2)
+  end
+  local r, err = self:call("ScheduleKeyDeletion", { KeyId = id,
+                                                    PendingWindowInDays = days or 30 })
+  if not r then return nil, err end
+  return true
 end
 
 --- kms:key_health(id) -> {key_id=, state=, usable=bool, problems={...},
 -- warnings={...}, metadata=} | nil, err
 -- usable: Enabled, a symmetric ENCRYPT/DECRYPT key in this client's region.
 function Client:key_health(id)
+  check_id("kms:key_health", id)
   local m, err = self:describe_key(id)
   if not m then
     if err.code == "Forbidden.KeyNotFound" then

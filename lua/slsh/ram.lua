@@ -10,6 +10,7 @@
 local rpc = require "slsh.rpc"
 local json = require "slsh.json"
 local common = require "slsh.client_common"
+local errors = require "slsh.err"
 
 local M = {}
 
@@ -88,55 +89,80 @@ local function add_sls_service(document)
   return json.encode(doc)
 end
 
+-- Raise unless `v` (argument `what` of `who`) is a non-empty string.
+local function check_name(who, what, v)
+  if type(v) ~= "string" or v == "" then
+    error(string.format("%s: %s must be a non-empty string, got %s", who, what,
+                        v == "" and "''" or type(v)), 3)
+  end
+end
+
 --- ram:get_role(name) -> Role | nil, err
 function Client:get_role(name)
+  check_name("ram:get_role", "the role name", name)
   local r, err = self:call("GetRole", { RoleName = name })
   if not r then return nil, err end
-  return r.Role
+  return self:member(r, "Role", "GetRole")
 end
 
 --- ram:create_role{name=, document=?, description=?, max_session_duration=?}
 function Client:create_role(o)
+  common.check_fields("ram:create_role", o, { name = "string", document = "string",
+    description = "string", max_session_duration = "number" }, { "name" })
   local r, err = self:call("CreateRole", {
     RoleName = o.name, AssumeRolePolicyDocument = o.document or M.trust_policy(),
     Description = o.description, MaxSessionDuration = o.max_session_duration,
   })
   if not r then return nil, err end
-  return r.Role
+  return self:member(r, "Role", "CreateRole")
 end
 
 --- ram:update_role{name=, document=?, description=?}
 function Client:update_role(o)
+  common.check_fields("ram:update_role", o, { name = "string", document = "string",
+    description = "string" }, { "name" })
   local r, err = self:call("UpdateRole", {
     RoleName = o.name, NewAssumeRolePolicyDocument = o.document,
     NewDescription = o.description,
   })
   if not r then return nil, err end
-  return r.Role
+  return self:member(r, "Role", "UpdateRole")
 end
 
 --- ram:roles{page_size=?} -> iterator over roles (Marker paging, 100
 -- a page by default, at most 1000; raises on failure)
 function Client:roles(o)
-  o = o or {}
+  o = common.check_fields("ram:roles", o or {}, { page_size = "number" }, nil, "option")
   return rpc.marker_pager(function(marker)
     local r, err = self:call("ListRoles", { Marker = marker, MaxItems = o.page_size or 100 })
     if not r then return nil, err end
-    local items = r.Roles and r.Roles.Role or {}
+    local items, lerr = self:list_member(r, "Roles", "Role", "ListRoles")
+    if not items then return nil, lerr end
+    if r.IsTruncated and (type(r.Marker) ~= "string" or r.Marker == "") then
+      -- a truncated page without a marker: the rest cannot be asked for
+      return nil, errors.new { code = "bad_response", service = "ram", action = "ListRoles",
+                               field = "Marker",
+                               message = "the ListRoles answer is truncated but has no Marker" }
+    end
     return items, r.IsTruncated and r.Marker or nil
   end)
 end
 
 --- ram:list_policies_for_role(name) -> list of {PolicyName, PolicyType, ...}
 function Client:list_policies_for_role(name)
+  check_name("ram:list_policies_for_role", "the role name", name)
   local r, err = self:call("ListPoliciesForRole", { RoleName = name })
   if not r then return nil, err end
-  return r.Policies and r.Policies.Policy or {}
+  return self:list_member(r, "Policies", "Policy", "ListPoliciesForRole")
 end
 
 --- ram:attach_policy_to_role{role=, policy=, type="System"|"Custom"}
 -- An attachment that exists already counts as done.
+local ROLE_POLICY = { role = "string", policy = "string", type = "string" }
+local USER_POLICY = { user = "string", policy = "string", type = "string" }
+
 function Client:attach_policy_to_role(o)
+  common.check_fields("ram:attach_policy_to_role", o, ROLE_POLICY, { "role", "policy" })
   local r, err = self:call("AttachPolicyToRole", {
     RoleName = o.role, PolicyName = o.policy, PolicyType = o.type or "System" })
   if not r and err.code ~= "EntityAlreadyExists.Role.Policy" then return nil, err end
@@ -145,6 +171,7 @@ end
 
 --- ram:detach_policy_from_role{role=, policy=, type=}
 function Client:detach_policy_from_role(o)
+  common.check_fields("ram:detach_policy_from_role", o, ROLE_POLICY, { "role", "policy" })
   local r, err = self:call("DetachPolicyFromRole", {
     RoleName = o.role, PolicyName = o.policy, PolicyType = o.type or "System" })
   if not r then return nil, err end
@@ -153,20 +180,24 @@ end
 
 --- ram:get_policy(name, type) -> {Policy=, DefaultPolicyVersion=} | nil, err
 function Client:get_policy(name, ptype)
+  check_name("ram:get_policy", "the policy name", name)
   return self:call("GetPolicy", { PolicyName = name, PolicyType = ptype or "Custom" })
 end
 
 --- ram:create_policy{name=, document=, description=?}
 function Client:create_policy(o)
+  common.check_fields("ram:create_policy", o, { name = "string", document = "string",
+    description = "string" }, { "name", "document" })
   local r, err = self:call("CreatePolicy", { PolicyName = o.name,
                                              PolicyDocument = o.document,
                                              Description = o.description })
   if not r then return nil, err end
-  return r.Policy
+  return self:member(r, "Policy", "CreatePolicy")
 end
 
 --- ram:attach_policy_to_user{user=, policy=, type=}
 function Client:attach_policy_to_user(o)
+  common.check_fields("ram:attach_policy_to_user", o, USER_POLICY, { "user", "policy" })
   local r, err = self:call("AttachPolicyToUser", {
     UserName = o.user, PolicyName = o.policy, PolicyType = o.type or "Custom" })
   if not r and err.code ~= "EntityAlreadyExists.User.Policy" then return nil, err end
@@ -175,14 +206,16 @@ end
 
 --- ram:list_policies_for_user(name) -> list of {PolicyName, PolicyType, ...}
 function Client:list_policies_for_user(name)
+  check_name("ram:list_policies_for_user", "the user name", name)
   local r, err = self:call("ListPoliciesForUser", { UserName = name })
   if not r then return nil, err end
-  return r.Policies and r.Policies.Policy or {}
+  return self:list_member(r, "Policies", "Policy", "ListPoliciesForUser")
 end
 
 --- ram:check_byok_role(name) -> {exists=, arn=, trusted=, missing={...},
 -- problems={...}} | nil, err. Reads only.
 function Client:check_byok_role(name)
+  check_name("ram:check_byok_role", "the role name", name)
   local role, err = self:get_role(name)
   if not role then
     if err.code == "EntityNotExist.Role" then
@@ -216,7 +249,9 @@ end
 -- Create the role if missing, add log.aliyuncs.com to its trust policy
 -- if absent (keeping every other statement), attach the two KMS policies.
 function Client:ensure_byok_role(o)
-  if type(o) ~= "table" or type(o.name) ~= "string" or o.name == "" then
+  common.check_fields("ram:ensure_byok_role", o, { name = "string", dry_run = "boolean",
+    description = "string" })
+  if o.name == nil or o.name == "" then
     error("ram:ensure_byok_role: field 'name' is required (a role name)", 2)
   end
   local state, err = self:check_byok_role(o.name)

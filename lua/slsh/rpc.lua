@@ -20,7 +20,12 @@ M.OPTIONS = {
   region = "string", profile = "string", credentials = "any", endpoint = "string",
   signature = "string", qps = "number", retries = "number", timeout = "number",
   connect_to = "string", ca_file = "string", verbose = "number", retry_time = "number",
+  max_body = "number",
 }
+
+-- Largest answer read (as for SLS): RAM, KMS and STS answers are
+-- kilobytes; a bigger body is refused (too_large) before it is parsed.
+local MAX_BODY = 10 * 1024 * 1024
 
 --- rpc.client{service=, version=, endpoint=, region=?, signature="v1"|"acs3", ...}
 function M.client(spec, opts)
@@ -40,7 +45,7 @@ function M.client(spec, opts)
     service = spec.service, endpoint = self.endpoint, credentials = common.provider(opts),
     connect_to = opts.connect_to, ca_file = opts.ca_file, timeout = opts.timeout,
     qps = opts.qps or spec.qps, retries = opts.retries, retry_time = opts.retry_time,
-    verbose = opts.verbose,
+    verbose = opts.verbose, max_body = opts.max_body or MAX_BODY,
   }
   return self
 end
@@ -147,6 +152,55 @@ function Client:call(action, params)
                                        .. (jerr and (": " .. jerr.message) or "") }
   end
   return doc
+end
+
+-- The error of an answer that decoded but is not what the API returns.
+local function bad_answer(client, action, field, message)
+  return nil, errors.new { code = "bad_response", service = client.service,
+                           action = action, field = field,
+                           message = "the " .. action .. " answer " .. message }
+end
+
+--- client:member(doc, key, action) -> the object doc[key] | nil, err
+-- (bad_response naming `key` when it is missing or not an object: a
+-- caller must never index a nil it took for an answer).
+function Client:member(doc, key, action)
+  local v = doc[key]
+  if type(v) ~= "table" or (next(v) ~= nil and json.is_array(v)) then
+    return bad_answer(self, action, key, "has no " .. key .. " object")
+  end
+  return v
+end
+
+--- client:list_member(doc, outer, inner, action) -> list | nil, err
+-- The list doc[outer][inner] (RAM's {"Roles":{"Role":[...]}}): `outer`
+-- must be an object; an absent `inner` is an empty list; every item must
+-- be an object.
+function Client:list_member(doc, outer, inner, action)
+  local box, err = self:member(doc, outer, action)
+  if not box then return nil, err end
+  local items = box[inner]
+  if items == nil then return {} end
+  local path = outer .. "." .. inner
+  if type(items) ~= "table" or (next(items) ~= nil and not json.is_array(items)) then
+    return bad_answer(self, action, path, "has a " .. path .. " that is not a list")
+  end
+  for i, item in ipairs(items) do
+    if type(item) ~= "table" then
+      return bad_answer(self, action, string.format("%s[%d]", path, i),
+                        "has an item of " .. path .. " that is not an object")
+    end
+  end
+  return items
+end
+
+--- client:count_member(doc, key, action) -> integer >= 0 | nil, err
+function Client:count_member(doc, key, action)
+  local v = doc[key]
+  if math.type(v) ~= "integer" or v < 0 then
+    return bad_answer(self, action, key, "has no integer " .. key)
+  end
+  return v
 end
 
 --- An iterator over Marker-paged lists (RAM): fetch(marker) -> items,

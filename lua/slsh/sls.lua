@@ -1,4 +1,4 @@
---- slsh.sls: the Simple Log Service client (DESIGN §2.3).
+--- slsh.sls: the Simple Log Service client.
 --
 --   local sls = slsh.sls.client{region = "cn-hangzhou"}
 --   for p in sls:projects() do print(p.projectName) end
@@ -8,10 +8,14 @@
 --                            arn = "acs:ram::123:role/slsh-byok-role"}))
 --   print(r.action, r.reason)
 --
--- Writes are read-modify-write of the complete logstore (DESIGN §4): GET,
--- merge, PUT with every field the service returned (read-only ones left
--- out), GET again and compare. An illegal encryption change is refused
--- before anything is sent.
+-- Writes are read-modify-write of the complete logstore: GET, check the
+-- answer in full, merge, PUT with every field the service returned
+-- (read-only ones left out), GET again, check it, and verify that every
+-- intended change is there. An illegal encryption change, an answer that
+-- is not a complete logstore and every misuse stop before anything is
+-- written. A PUT that was accepted but whose read-back failed is reported
+-- as `unverified` (written, request id of the PUT), never as a plain
+-- failure.
 
 local transport = require "slsh.transport"
 local json = require "slsh.json"
@@ -28,6 +32,10 @@ Client.__name = "slsh.sls.client"
 
 local API_VERSION = "0.6.0"
 local PAGE = 500 -- ListProject and ListLogStores allow at most 500
+-- Largest answer read: management answers are kilobytes (a page of 500
+-- projects is well under 1 MB); a bigger body is a broken or hostile
+-- answer, refused (too_large) before it is parsed.
+local MAX_BODY = 10 * 1024 * 1024
 
 -- Fields the service keeps whatever an update says, and so never count as
 -- drift after a write (lastModifyTime changes on every write).
@@ -37,12 +45,12 @@ local OPTIONS = {
   region = "string", profile = "string", credentials = "any", endpoint = "string",
   signature = "string", qps = "number", retries = "number", timeout = "number",
   connect_to = "string", ca_file = "string", verbose = "number",
-  signature_method = "string", retry_time = "number",
+  signature_method = "string", retry_time = "number", max_body = "number",
 }
 
 --- sls.client{region=, profile=?, credentials=?, endpoint=?, signature="v1"|"v4",
 --             signature_method="hmac-sha1"|"hmac-sha256", qps=?, retries=?,
---             timeout=?, connect_to=?, ca_file=?} -> client
+--             timeout=?, connect_to=?, ca_file=?, max_body=?} -> client
 function M.client(opts)
   opts = common.check_options("sls.client", opts, OPTIONS)
   local region = common.region("sls.client", opts)
@@ -68,6 +76,7 @@ function M.client(opts)
     connect_to = opts.connect_to,
     ca_file = opts.ca_file, timeout = opts.timeout, qps = opts.qps,
     retries = opts.retries, retry_time = opts.retry_time, verbose = opts.verbose,
+    max_body = opts.max_body or MAX_BODY,
   }
   return self
 end
@@ -113,12 +122,20 @@ local function parse_error(res)
 end
 
 --- client:request{method=, project=?, path=, query=?, headers=?, body=?,
---                 action=?} -> {status=, headers=, body=, json=} | nil, err
+--                 action=?, no_resend=?} -> {status=, headers=, body=, json=}
+--                                             | nil, err
 -- The raw form every other method uses; `body` may be a table (encoded as
--- JSON, key order kept) or a string.
+-- JSON, key order kept) or a string. `no_resend`: a request whose
+-- connection fails after it may have reached the service is not sent
+-- again (the writes that must happen at most once).
+local REQUEST_FIELDS = {
+  method = "string", project = "string", path = "string", query = "table",
+  headers = "table", body = "any", action = "string", no_resend = "boolean",
+}
+
 function Client:request(req)
-  if type(req) ~= "table" then error("sls:request: expected a table", 2) end
-  if type(req.path) ~= "string" or req.path:sub(1, 1) ~= "/" then
+  common.check_fields("sls:request", req, REQUEST_FIELDS, { "path" })
+  if req.path:sub(1, 1) ~= "/" then
     error("sls:request: field 'path' must be a string starting with '/'", 2)
   end
   local body = req.body
@@ -134,7 +151,7 @@ function Client:request(req)
   local res, err = self.transport:send {
     action = req.action or (req.method or "GET") .. " " .. req.path,
     method = req.method or "GET", host = host, path = req.path, query = req.query,
-    headers = req.headers, body = body,
+    headers = req.headers, body = body, no_resend = req.no_resend,
     sign = function(r, cred, now) return self:sign_request(r, cred, now) end,
     parse_error = parse_error,
   }
@@ -166,12 +183,65 @@ function Client:get_json(action, project, path, query)
   return res.json
 end
 
+-- A value for a message, cut short.
+local function shown(v)
+  if v == nil then return "absent" end
+  local s = json.encode(v)
+  if #s > 80 then s = s:sub(1, 77) .. "..." end
+  return s
+end
+
+local LIST_FIELDS = { offset = "number", size = "number", name = "string" }
+local ITER_FIELDS = { name = "string", page_size = "number" }
+
+-- Check a page of a list answer before it is trusted: an object with
+-- integer count and total and a list `key` whose items pass `item_ok`
+-- (a page that is not one would otherwise look like an empty or shorter
+-- list, and a name from it would later raise as misuse).
+local function check_page(doc, action, key, item_ok, what)
+  local function bad(field, message)
+    return nil, errors.new { code = "bad_response", service = "sls", action = action,
+                             field = field,
+                             message = "the " .. action .. " answer is not a page of "
+                                       .. what .. ": " .. message }
+  end
+  if type(doc) ~= "table" or json.is_array(doc) then
+    return bad(nil, "it is not an object")
+  end
+  for _, k in ipairs { "count", "total" } do
+    if math.type(doc[k]) ~= "integer" or doc[k] < 0 then
+      return bad(k, k .. " must be an integer >= 0, got " .. shown(doc[k]))
+    end
+  end
+  local items = doc[key]
+  if type(items) ~= "table" or (next(items) ~= nil and not json.is_array(items)) then
+    return bad(key, key .. " must be a list, got " .. shown(items))
+  end
+  for i, item in ipairs(items) do
+    if not item_ok(item) then
+      return bad(string.format("%s[%d]", key, i), "item " .. i .. " is not " .. what
+                 .. ", got " .. shown(item))
+    end
+  end
+  return doc
+end
+
+local function is_project(p)
+  return type(p) == "table" and common.valid_name("project", p.projectName)
+end
+
+local function is_logstore_name(n)
+  return common.valid_name("logstore", n)
+end
+
 --- client:list_projects{offset=, size=, name=} -> {count=, total=, projects=}
 function Client:list_projects(q)
-  q = q or {}
-  return self:get_json("ListProject", nil, "/", {
+  q = common.check_fields("sls:list_projects", q or {}, LIST_FIELDS, nil, "option")
+  local doc, err = self:get_json("ListProject", nil, "/", {
     offset = q.offset or 0, size = q.size or 100, projectName = q.name,
   })
+  if not doc then return nil, err end
+  return check_page(doc, "ListProject", "projects", is_project, "projects")
 end
 
 -- An iterator over pages of a list call: fetch(offset) -> items, total.
@@ -197,7 +267,7 @@ end
 -- (pages itself, 500 at a time by default; raises the error object if a
 -- page cannot be read).
 function Client:projects(q)
-  q = q or {}
+  q = common.check_fields("sls:projects", q or {}, ITER_FIELDS, nil, "option")
   return pager(function(offset)
     local r, err = self:list_projects { offset = offset, size = q.page_size or PAGE,
                                         name = q.name }
@@ -215,15 +285,18 @@ end
 --- client:list_logstores(p, {offset=, size=, name=}) -> {count=, total=, logstores=}
 function Client:list_logstores(project, q)
   common.check_name("project", project)
-  q = q or {}
-  return self:get_json("ListLogStores", project, "/logstores", {
+  q = common.check_fields("sls:list_logstores", q or {}, LIST_FIELDS, nil, "option")
+  local doc, err = self:get_json("ListLogStores", project, "/logstores", {
     offset = q.offset or 0, size = q.size or 200, logstoreName = q.name,
   })
+  if not doc then return nil, err end
+  return check_page(doc, "ListLogStores", "logstores", is_logstore_name, "logstore names")
 end
 
 --- client:logstores(p, {name=?, page_size=?}) -> iterator over logstore names
 function Client:logstores(project, q)
-  q = q or {}
+  common.check_name("project", project)
+  q = common.check_fields("sls:logstores", q or {}, ITER_FIELDS, nil, "option")
   return pager(function(offset)
     local r, err = self:list_logstores(project, { offset = offset,
                                                   size = q.page_size or PAGE,
@@ -234,38 +307,108 @@ function Client:logstores(project, q)
 end
 
 --- client:get_logstore(p, ls) -> logstore table (every field, order kept) | nil, err
+-- The answer is checked in full before it is returned: a logstore of
+-- another name, a missing or mistyped field, an error object answered
+-- with 200, null, is `bad_response` with `field` naming the path. Every
+-- write starts from this read, so nothing is ever merged from a bad one.
 function Client:get_logstore(project, logstore)
+  common.check_name("project", project)
   common.check_name("logstore", logstore)
-  return self:get_json("GetLogStore", project, "/logstores/" .. logstore)
+  local res, err = self:request { action = "GetLogStore", project = project,
+                                  path = "/logstores/" .. logstore }
+  if not res then return nil, err end
+  local doc = res.json
+  local ok, cerr
+  if doc == nil then
+    ok, cerr = false, { message = "the answer has no JSON body" }
+  else
+    ok, cerr = encconf.check_logstore(doc, logstore)
+  end
+  if not ok then
+    return nil, errors.new {
+      code = "bad_response", service = "sls", action = "GetLogStore",
+      status = res.status, request_id = res.request_id, field = cerr.field,
+      message = "the GetLogStore answer is not a complete logstore: " .. cerr.message,
+    }
+  end
+  return doc
+end
+
+-- True when every member of `sent` is in `got` with the same value:
+-- objects member by member (the service may add members, such as
+-- resourceQuota.storage.used), anything else equal.
+local function contains(sent, got)
+  if type(sent) == "table" and not json.is_array(sent) and next(sent) ~= nil then
+    if type(got) ~= "table" or json.is_array(got) then return false end
+    for k, v in pairs(sent) do
+      if not contains(v, got[k]) then return false end
+    end
+    return true
+  end
+  return json.equal(sent, got)
+end
+
+-- The first key of `intended` whose value in `sent` (the body written) is
+-- not in `after` (the read-back); nil when all are. An encrypt_conf is
+-- compared by the transition rules: the read-back may omit members that
+-- mean the same. Keys the body left out (read-only ones) are the
+-- service's.
+local function missing_change(sent, after, intended)
+  local keys = {}
+  for k in pairs(intended) do
+    if sent[k] ~= nil then keys[#keys + 1] = k end
+  end
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    if k == "encrypt_conf" and type(sent[k]) == "table" then
+      if encconf.check_transition(after.encrypt_conf, sent.encrypt_conf) ~= "noop" then
+        return k
+      end
+    elseif not contains(sent[k], after[k]) then
+      return k
+    end
+  end
+  return nil
 end
 
 --- client:create_logstore(p, body) -> true | nil, err
 -- A create is not idempotent: when an attempt was retried and the service
--- then says LogStoreAlreadyExist, the logstore is read back and compared
--- with `body` instead of reporting a failure that may have been our own
--- first attempt succeeding.
+-- then says LogStoreAlreadyExist, the logstore is read back (and checked)
+-- and every field of `body` compared, instead of reporting a failure that
+-- may have been our own first attempt succeeding.
 function Client:create_logstore(project, body)
+  common.check_name("project", project)
   if type(body) ~= "table" then error("sls:create_logstore: body must be a table", 2) end
   local name = body.logstoreName
   common.check_name("logstore", name)
-  if body.encrypt_conf ~= nil then
-    local ok, err = encconf.validate(body.encrypt_conf)
+  local conf = body.encrypt_conf
+  if conf ~= nil and conf ~= json.null and type(conf) ~= "table" then
+    error("sls:create_logstore: body.encrypt_conf must be an encrypt_conf table (from "
+          .. "slsh.encrypt_conf.byok{...} or service_key{...}), got " .. type(conf), 2)
+  end
+  if type(conf) == "table" then
+    local ok, err = encconf.validate(conf)
     if not ok then return nil, err end
   end
   local res, err = self:request { action = "CreateLogStore", method = "POST",
                                   project = project, path = "/logstores", body = body }
   if res then return true end
   if err.code == "LogStoreAlreadyExist" and (err.attempts or 1) > 1 then
-    local cur = self:get_logstore(project, name)
-    if cur and cur.ttl == body.ttl and cur.shardCount == body.shardCount then
-      return true
+    local cur, gerr = self:get_logstore(project, name)
+    if not cur then
+      err.cause = gerr
+      return nil, err
     end
+    local intended = {}
+    for k in pairs(body) do intended[k] = true end
+    if not missing_change(body, cur, intended) then return true end
   end
   return nil, err
 end
 
 --- client:delete_logstore(p, ls) -> true | nil, err
 function Client:delete_logstore(project, logstore)
+  common.check_name("project", project)
   common.check_name("logstore", logstore)
   local res, err = self:request { action = "DeleteLogStore", method = "DELETE",
                                   project = project, path = "/logstores/" .. logstore }
@@ -283,30 +426,80 @@ local function drift_of(before, after, intended)
   return drift
 end
 
--- PUT the complete body, read back, and compare.
-function Client:put_and_verify(project, logstore, before, body, intended)
-  local res, err = self:request { action = "UpdateLogStore", method = "PUT",
-                                  project = project, path = "/logstores/" .. logstore,
-                                  body = body }
-  if not res then return nil, err end
+-- The error of a write that the service accepted (`put`, its response)
+-- but that could not be verified: the read-back failed (`cause`).
+local function unverified(action, put, cause)
+  return errors.new {
+    code = "unverified", service = "sls", action = action, written = true,
+    request_id = put.request_id, cause = cause,
+    message = string.format("written (request %s) but not verified: %s",
+                            tostring(put.request_id or "unknown"), tostring(cause)),
+  }
+end
+
+-- Send one write `req` (no_resend), then read the logstore back, check
+-- it, and verify that every key of `intended` has in it the value of
+-- `sent`. -> after, drift | nil, err (unverified or drift when the write
+-- was accepted: err.written, err.request_id of the write).
+local function write_and_verify(self, project, logstore, req, before, sent, intended)
+  req.project, req.no_resend = project, true
+  local put, err = self:request(req)
+  if not put then return nil, err end
   local after, gerr = self:get_logstore(project, logstore)
-  if not after then return nil, gerr end
+  if not after then return nil, unverified(req.action, put, gerr) end
+  local key = missing_change(sent, after, intended)
+  if key then
+    return nil, errors.new {
+      code = "drift", service = "sls", action = req.action, written = true,
+      request_id = put.request_id, field = key,
+      message = string.format("written (request %s) but the logstore read back has %s "
+                              .. "%s where %s was written", tostring(put.request_id
+                              or "unknown"), key, shown(after[key]), shown(sent[key])),
+    }
+  end
   return after, drift_of(before, after, intended)
 end
 
---- client:update_logstore(p, ls, changes, {allow_shorter_retention=?, dry_run=?})
+--- client:put_and_verify(p, ls, before, body, intended) -> after, drift | nil, err
+-- PUT the complete body, read back, check, verify and compare.
+function Client:put_and_verify(project, logstore, before, body, intended)
+  common.check_name("project", project)
+  common.check_name("logstore", logstore)
+  for i, v in ipairs { before, body, intended } do
+    if type(v) ~= "table" then
+      error(("bad argument #%d to 'put_and_verify' (table expected, got %s)")
+        :format(i + 2, type(v)), 2)
+    end
+  end
+  return write_and_verify(self, project, logstore, {
+    action = "UpdateLogStore", method = "PUT", path = "/logstores/" .. logstore,
+    body = body,
+  }, before, body, intended)
+end
+
+local UPDATE_OPTIONS = {
+  allow_shorter_retention = "boolean", allow_mode_change = "boolean",
+  allow_telemetry_type_change = "boolean", dry_run = "boolean",
+}
+
+--- client:update_logstore(p, ls, changes, {allow_shorter_retention=?,
+--     allow_mode_change=?, allow_telemetry_type_change=?, dry_run=?})
 --   -> {config=, diff=, drift=} | nil, err
--- GET, merge `changes` into the complete logstore (encrypt_conf kept and
--- transition-checked; ttl, hot_ttl, infrequentAccessTTL never lowered
--- unless allowed), PUT, GET, compare. `drift` lists fields other than the
--- changed ones that the service altered.
+-- GET (checked), merge `changes` into the complete logstore (encrypt_conf
+-- kept and transition-checked; ttl, hot_ttl, infrequentAccessTTL never
+-- lowered unless allowed), PUT, GET, verify, compare. `drift` lists
+-- fields other than the changed ones that the service altered.
 function Client:update_logstore(project, logstore, changes, opts)
+  common.check_name("project", project)
+  common.check_name("logstore", logstore)
   if type(changes) ~= "table" then error("sls:update_logstore: changes must be a table", 2) end
-  opts = opts or {}
+  opts = common.check_fields("sls:update_logstore", opts or {}, UPDATE_OPTIONS, nil, "option")
   local before, err = self:get_logstore(project, logstore)
   if not before then return nil, err end
   local body, merr = encconf.merge_changes(before, changes, {
-    allow_shorter_retention = opts.allow_shorter_retention })
+    allow_shorter_retention = opts.allow_shorter_retention,
+    allow_mode_change = opts.allow_mode_change,
+    allow_telemetry_type_change = opts.allow_telemetry_type_change })
   if not body then return nil, merr end
   local intended = {}
   for k in pairs(changes) do intended[k] = true end
@@ -326,17 +519,27 @@ local function action_of(kind, conf)
   return conf.enable and "enabled" or "disabled"
 end
 
+local ENCRYPTION_OPTIONS = { dry_run = "boolean", via = "string" }
+
 --- client:set_encryption(p, ls, conf, {dry_run=?, via="update"|"encryption_api"})
 --   -> {action=, reason=, before=, after=, drift=} | nil, err
 -- action: encrypted, enabled, disabled, unchanged or refused. A refused
 -- change is not an error of the call: nothing is sent and `reason` says
 -- why (with `code`, e.g. mechanism_locked).
 function Client:set_encryption(project, logstore, conf, opts)
-  opts = opts or {}
+  common.check_name("project", project)
+  common.check_name("logstore", logstore)
+  if type(conf) ~= "table" then
+    error("sls:set_encryption: conf must be an encrypt_conf table (from "
+          .. "slsh.encrypt_conf.byok{...}, service_key{...} or with_enable), got "
+          .. type(conf), 2)
+  end
+  opts = common.check_fields("sls:set_encryption", opts or {}, ENCRYPTION_OPTIONS, nil,
+                             "option")
   local via = opts.via or "update"
   if via ~= "update" and via ~= "encryption_api" then
-    error("sls:set_encryption: via must be one of update, encryption_api, got '"
-          .. tostring(via) .. "'", 2)
+    error("sls:set_encryption: option 'via' must be one of update, encryption_api, got '"
+          .. via .. "'", 2)
   end
   local ok, verr = encconf.validate(conf)
   if not ok then return nil, verr end
@@ -363,30 +566,19 @@ function Client:set_encryption(project, logstore, conf, opts)
   end
   local after, drift
   if via == "encryption_api" then
-    local res, perr = self:request { action = "UpdateLogStoreEncryption", method = "PUT",
-                                     project = project,
-                                     path = "/logstores/" .. logstore .. "/encryption",
-                                     body = encconf.to_api(conf) }
-    if not res then return nil, perr end
-    after, err = self:get_logstore(project, logstore)
-    if not after then return nil, err end
-    drift = drift_of(before, after, { encrypt_conf = true })
+    after, drift = write_and_verify(self, project, logstore, {
+      action = "UpdateLogStoreEncryption", method = "PUT",
+      path = "/logstores/" .. logstore .. "/encryption", body = encconf.to_api(conf),
+    }, before, { encrypt_conf = conf }, { encrypt_conf = true })
   else
     local body, merr = encconf.merge(before, conf)
     if not body then return nil, merr end
     after, drift = self:put_and_verify(project, logstore, before, body,
                                        { encrypt_conf = true })
-    if not after then return nil, drift end
   end
+  if not after then return nil, drift end
   result.after = after.encrypt_conf
   result.drift = drift
-  local got = encconf.check_transition(after.encrypt_conf, conf)
-  if got ~= "noop" then
-    return nil, errors.new {
-      code = "drift", service = "sls", action = "UpdateLogStore",
-      message = "the logstore's encrypt_conf after the update is not the one sent",
-    }
-  end
   return result
 end
 

@@ -6,6 +6,7 @@ local rpc = require "slsh.rpc"
 local json = require "slsh.json"
 local host = require "slsh.host.core"
 local common = require "slsh.client_common"
+local errors = require "slsh.err"
 local credentials = require "slsh.credentials"
 
 local M = {}
@@ -26,14 +27,27 @@ function M.client(opts)
 end
 
 --- sts:caller_identity() -> {AccountId=, Arn=, IdentityType=, PrincipalId=, ...}
+-- AccountId and Arn must be strings: callers build ARNs and role names
+-- from them.
 function Client:caller_identity()
-  return self:call("GetCallerIdentity", {})
+  local r, err = self:call("GetCallerIdentity", {})
+  if not r then return nil, err end
+  for _, k in ipairs { "AccountId", "Arn" } do
+    if type(r[k]) ~= "string" or r[k] == "" then
+      return nil, errors.new { code = "bad_response", service = "sts",
+                               action = "GetCallerIdentity", field = k,
+                               message = "the GetCallerIdentity answer has no " .. k }
+    end
+  end
+  return r
 end
 
 --- sts:assume_role{role_arn=, session_name=?, duration=?, policy=?, external_id=?}
 --   -> credentials object (with expiration) | nil, err
 function Client:assume_role(o)
-  if type(o) ~= "table" or type(o.role_arn) ~= "string" then
+  common.check_fields("sts:assume_role", o, { role_arn = "string", session_name = "string",
+    duration = "number", policy = "string", external_id = "string" })
+  if o.role_arn == nil then
     error("sts:assume_role: field 'role_arn' is required (acs:ram::<uid>:role/<name>)", 2)
   end
   local r, err = self:call("AssumeRole", {

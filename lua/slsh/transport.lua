@@ -273,6 +273,20 @@ local function trace_detail(self, arrow, headers, form, scrub)
   end
 end
 
+-- curl codes of a failure before any byte of the request was sent:
+-- resolving the proxy or the host, connecting.
+local NOT_SENT = { [5] = true, [6] = true, [7] = true }
+
+-- True when a request that failed without an answer may have reached the
+-- service (and been carried out): a dropped connection ("Empty reply from
+-- server"), a reset, a timeout. Such a request marked no_resend is never
+-- sent again by the retry loop; GETs and creates that recognise their own
+-- first attempt may be.
+local function may_have_arrived(res, err)
+  if res then return false end
+  return (err.code == "network" or err.code == "timeout") and not NOT_SENT[err.curl_code]
+end
+
 -- Seconds a throttled or failed answer asks us to wait, or nil.
 local function retry_after(res)
   local h = res and res.headers
@@ -301,6 +315,8 @@ end
 -- sign(req, cred, now) -> headers table (with the authorization) and,
 -- when the body depends on the attempt (RPC forms), the body; parse_error(res) ->
 -- code, message, request_id.
+-- `no_resend`: not sent again after a failure that may have reached the
+-- service (the caller then does not know whether it was carried out).
 -- Every attempt is signed afresh (new date, new nonce). Retries stop
 -- after `retries` extra attempts, or when the next wait would end after
 -- `retry_time` seconds from the start.
@@ -362,6 +378,12 @@ function M:send(req)
       self:trace(1, "the security token expired: fetching fresh credentials")
       self.credentials:invalidate()
       refreshed, retry = true, true
+    elseif req.no_resend and may_have_arrived(res, err) then
+      err.maybe_written = true
+      if not err.message:find("not sent again", 1, true) then
+        err.message = err.message .. "; " .. (req.action or req.method)
+          .. " may have been carried out and was not sent again"
+      end
     elseif is_retryable(code, status) and attempt <= self.retries then
       if code and is_throttle(code) then bucket:slow() end
       local cap = math.min(self.max_delay, self.base_delay * 2 ^ (attempt - 1))

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "slsh/encconf.h"
+#include "slsh/logstore.h"
 
 #define ARN_A "acs:ram::1234567890123456:role/aliyunlogdefaultrole"
 #define ARN_B "acs:ram::1234567890123456:role/other-role"
@@ -791,16 +792,19 @@ static const struct merge_case merge_cases[] = {
    NULL, SLSH_E_ENCRYPT_CONF_INVALID, "encrypt_conf.encrypt_typ"},
   {"used alone: resourceQuota left out",
    "{\"logstoreName\":\"a\",\"resourceQuota\":{\"storage\":{\"used\":1}},"
-   "\"ttl\":7}", SK("sm4", "true"), "{\"logstoreName\":\"a\",\"ttl\":7,"
+   "\"ttl\":7,\"shardCount\":1}", SK("sm4", "true"),
+   "{\"logstoreName\":\"a\",\"ttl\":7,\"shardCount\":1,"
    "\"encrypt_conf\":" SK("sm4", "true") "}", SLSH_E_OK, NULL},
   {"other quota members kept",
-   "{\"resourceQuota\":{\"storage\":{\"used\":1},\"x\":2}}",
-   SK("sm4", "true"), "{\"resourceQuota\":{\"x\":2},\"encrypt_conf\":"
+   "{\"logstoreName\":\"a\",\"ttl\":7,\"shardCount\":1,"
+   "\"resourceQuota\":{\"storage\":{\"used\":1},\"x\":2}}",
+   SK("sm4", "true"), "{\"logstoreName\":\"a\",\"ttl\":7,"
+   "\"shardCount\":1,\"resourceQuota\":{\"x\":2},\"encrypt_conf\":"
    SK("sm4", "true") "}", SLSH_E_OK, NULL},
-  {"empty logstore", "{}", SK("sm4", "true"),
-   "{\"encrypt_conf\":" SK("sm4", "true") "}", SLSH_E_OK, NULL},
+  {"empty logstore refused: nothing is built from an incomplete read",
+   "{}", SK("sm4", "true"), NULL, SLSH_E_LOGSTORE_INVALID, "logstoreName"},
   {"logstore not an object", "[1]", SK("sm4", "true"), NULL,
-   SLSH_E_INVALID_ARGUMENT, "logstore"},
+   SLSH_E_LOGSTORE_INVALID, "logstore"},
 };
 
 static void test_merge(void **state)
@@ -813,7 +817,7 @@ static void test_merge(void **state)
     const struct merge_case *m = &merge_cases[i];
     json_t *ls = load(m->logstore), *conf = load(m->conf);
     json_t *body = (json_t *)1;
-    int rc = slsh_encconf_merge(ls, conf, &body, &e);
+    int rc = slsh_logstore_merge_encconf(ls, conf, &body, &e);
 
     if(m->body) {
       if(rc)
@@ -851,7 +855,9 @@ struct change_case {
   ",\"shardCount\":2,\"hot_ttl\":" hot ",\"infrequentAccessTTL\":" ia \
   ",\"mode\":\"standard\",\"telemetryType\":\"\",\"autoSplit\":false," \
   "\"maxSplitShard\":0"
-#define ALLOW_R SLSH_ENCCONF_ALLOW_SHORTER_RETENTION
+/* The fields every logstore has, for the cases about other fields. */
+#define LS_MIN "\"logstoreName\":\"a\",\"ttl\":1,\"shardCount\":1"
+#define ALLOW_R SLSH_LOGSTORE_ALLOW_SHORTER_RETENTION
 #define NOTE_ALLOW "refused unless shorter retention is explicitly allowed"
 
 static const struct change_case change_cases[] = {
@@ -867,7 +873,7 @@ static const struct change_case change_cases[] = {
   {"hot_ttl 0 keeps all hot", LS_SMALL, "{\"hot_ttl\":0}", 0,
    BODY_SMALL("90", "0", "20") "}", SLSH_E_OK, NULL, NULL, NULL},
   {"hot_ttl from all hot to 30 refused",
-   "{\"ttl\":90,\"hot_ttl\":0}", "{\"hot_ttl\":30}", 0, NULL,
+   "{\"logstoreName\":\"a\",\"ttl\":90,\"shardCount\":1,\"hot_ttl\":0}", "{\"hot_ttl\":30}", 0, NULL,
    SLSH_E_RETENTION, "hot_ttl", "from 90 to 30 days", "whole ttl"},
   {"hot_ttl not below ttl", LS_SMALL, "{\"hot_ttl\":90}", 0, NULL,
    SLSH_E_LOGSTORE_INVALID, "hot_ttl", "hot_ttl (90) must be less than ttl "
@@ -887,8 +893,13 @@ static const struct change_case change_cases[] = {
    SLSH_E_LOGSTORE_INVALID, "ttl", "is 4000, out of range", "1-3650"},
   {"ttl zero", LS_SMALL, "{\"ttl\":0}", ALLOW_R, NULL,
    SLSH_E_LOGSTORE_INVALID, "ttl", "out of range", NULL},
-  {"current ttl unreadable", "{\"ttl\":\"90\"}", "{\"ttl\":100}", 0, NULL,
-   SLSH_E_RETENTION, "ttl", "not an integer", NULL},
+  {"a current ttl that is not an integer is refused before any guard",
+   "{\"logstoreName\":\"a\",\"ttl\":\"90\",\"shardCount\":1}",
+   "{\"ttl\":100}", 0, NULL, SLSH_E_LOGSTORE_INVALID, "ttl",
+   "ttl must be an integer", "got the string '90'"},
+  {"a logstore without shardCount is refused", "{\"logstoreName\":\"a\","
+   "\"ttl\":1}", "{\"ttl\":2}", 0, NULL, SLSH_E_LOGSTORE_INVALID,
+   "shardCount", "the logstore has no shardCount", NULL},
   {"shardCount change refused", LS_SMALL, "{\"shardCount\":4}", 0, NULL,
    SLSH_E_FIELD_LOCKED, "shardCount", "shardCount cannot change: it is the "
    "integer 2 now and the integer 4 was asked", "SplitShard"},
@@ -903,19 +914,19 @@ static const struct change_case change_cases[] = {
    SLSH_E_FIELD_LOCKED, "mode", "unless a mode change is explicitly "
    "allowed", "'standard'"},
   {"mode change allowed", LS_SMALL, "{\"mode\":\"query\"}",
-   SLSH_ENCCONF_ALLOW_MODE_CHANGE, "{\"logstoreName\":\"a\",\"ttl\":90,"
+   SLSH_LOGSTORE_ALLOW_MODE_CHANGE, "{\"logstoreName\":\"a\",\"ttl\":90,"
    "\"shardCount\":2,\"hot_ttl\":30,\"infrequentAccessTTL\":20,\"mode\":"
    "\"query\",\"telemetryType\":\"\",\"autoSplit\":false,"
    "\"maxSplitShard\":0}", SLSH_E_OK, NULL, NULL, NULL},
-  {"mode standard where absent is no change", "{\"ttl\":1}",
-   "{\"mode\":\"standard\"}", 0, "{\"ttl\":1,\"mode\":\"standard\"}",
+  {"mode standard where absent is no change", "{" LS_MIN "}",
+   "{\"mode\":\"standard\"}", 0, "{" LS_MIN ",\"mode\":\"standard\"}",
    SLSH_E_OK, NULL, NULL, NULL},
   {"telemetryType change refused", LS_SMALL,
-   "{\"telemetryType\":\"Metrics\"}", SLSH_ENCCONF_ALLOW_MODE_CHANGE, NULL,
+   "{\"telemetryType\":\"Metrics\"}", SLSH_LOGSTORE_ALLOW_MODE_CHANGE, NULL,
    SLSH_E_FIELD_LOCKED, "telemetryType", "telemetryType change", NULL},
-  {"telemetryType change allowed", "{\"ttl\":1}",
-   "{\"telemetryType\":\"Metrics\"}", SLSH_ENCCONF_ALLOW_TELEMETRY_CHANGE,
-   "{\"ttl\":1,\"telemetryType\":\"Metrics\"}", SLSH_E_OK, NULL, NULL,
+  {"telemetryType change allowed", "{" LS_MIN "}",
+   "{\"telemetryType\":\"Metrics\"}", SLSH_LOGSTORE_ALLOW_TELEMETRY_CHANGE,
+   "{" LS_MIN ",\"telemetryType\":\"Metrics\"}", SLSH_E_OK, NULL, NULL,
    NULL},
   {"read-only unchanged is dropped", LS_SMALL,
    "{\"createTime\":1,\"ttl\":91}", 0, BODY_SMALL("91", "30", "20") "}",
@@ -929,12 +940,12 @@ static const struct change_case change_cases[] = {
   {"typo refused", LS_SMALL, "{\"tll\":180}", 0, NULL,
    SLSH_E_LOGSTORE_INVALID, "tll", "unknown logstore field 'tll'",
    "did you mean 'ttl'?"},
-  {"unknown key of the service replaced", "{\"ttl\":1,\"future\":1}",
-   "{\"future\":{\"x\":2}}", 0, "{\"ttl\":1,\"future\":{\"x\":2}}",
+  {"unknown key of the service replaced", "{" LS_MIN ",\"future\":1}",
+   "{\"future\":{\"x\":2}}", 0, "{" LS_MIN ",\"future\":{\"x\":2}}",
    SLSH_E_OK, NULL, NULL, NULL},
-  {"new known key appended", "{\"ttl\":1,\"mode\":\"query\"}",
+  {"new known key appended", "{" LS_MIN ",\"mode\":\"query\"}",
    "{\"appendMeta\":true,\"enable_tracking\":false}", 0,
-   "{\"ttl\":1,\"mode\":\"query\",\"appendMeta\":true,"
+   "{" LS_MIN ",\"mode\":\"query\",\"appendMeta\":true,"
    "\"enable_tracking\":false}", SLSH_E_OK, NULL, NULL, NULL},
   {"boolean as string", LS_SMALL, "{\"appendMeta\":\"yes\"}", 0, NULL,
    SLSH_E_LOGSTORE_INVALID, "appendMeta", "must be a boolean",
@@ -944,12 +955,12 @@ static const struct change_case change_cases[] = {
   {"autoSplit without maxSplitShard", LS_SMALL, "{\"autoSplit\":true}", 0,
    NULL, SLSH_E_LOGSTORE_INVALID, "maxSplitShard", "1-256 when autoSplit",
    NULL},
-  {"autoSplit with maxSplitShard", "{\"ttl\":1}",
+  {"autoSplit with maxSplitShard", "{" LS_MIN "}",
    "{\"autoSplit\":true,\"maxSplitShard\":64}", 0,
-   "{\"ttl\":1,\"autoSplit\":true,\"maxSplitShard\":64}", SLSH_E_OK, NULL,
+   "{" LS_MIN ",\"autoSplit\":true,\"maxSplitShard\":64}", SLSH_E_OK, NULL,
    NULL, NULL},
   {"mode not a string", LS_SMALL, "{\"mode\":1}",
-   SLSH_ENCCONF_ALLOW_MODE_CHANGE, NULL, SLSH_E_LOGSTORE_INVALID, "mode",
+   SLSH_LOGSTORE_ALLOW_MODE_CHANGE, NULL, SLSH_E_LOGSTORE_INVALID, "mode",
    "must be a string", "standard"},
   {"encrypt_conf through the transition check",
    LOGSTORE_ENC(SK("default", "true")),
@@ -982,7 +993,7 @@ static void test_merge_changes(void **state)
     const struct change_case *c = &change_cases[i];
     json_t *ls = load(c->logstore), *ch = load(c->changes);
     json_t *body = (json_t *)1;
-    int rc = slsh_encconf_merge_changes(ls, ch, c->flags, &body, &e);
+    int rc = slsh_logstore_merge_changes(ls, ch, c->flags, &body, &e);
 
     if(c->code == SLSH_E_OK) {
       if(rc)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "slsh/encconf.h"
+#include "slsh/logstore.h"
 #include "slsh/json.h"
 
 static void fuzz_fail(const char *what, const char *detail)
@@ -67,7 +68,7 @@ static void fuzz_merge(const json_t *logstore, const json_t *want)
   const char *key;
   int i, ro;
 
-  if(slsh_encconf_merge(logstore, want, &body, &err) != 0) {
+  if(slsh_logstore_merge_encconf(logstore, want, &body, &err) != 0) {
     if(body)
       fuzz_fail("a refused merge left a body", err.message);
     return;
@@ -96,6 +97,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   enum slsh_encconf_kind kind;
 
   if(a) {
+    /* A merge takes only what the read check takes. */
+    if(slsh_logstore_check(a, NULL, &err) != 0 && json_is_object(a) &&
+       slsh_logstore_merge_changes(a, a, 0, &changes, &err) == 0)
+      fuzz_fail("a merge took a logstore the read check refuses", "");
     slsh_encconf_parse(a, &parsed, &err);
     if(slsh_encconf_validate(a, &err) == 0)
       fuzz_valid_conf(a);
@@ -109,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
   }
   if(a && b && json_is_object(a) && json_is_object(b) &&
-     slsh_encconf_merge_changes(a, b, 0, &changes, &err) == 0)
+     slsh_logstore_merge_changes(a, b, 0, &changes, &err) == 0)
     json_decref(changes);
   json_decref(a);
   json_decref(b);

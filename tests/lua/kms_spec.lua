@@ -172,4 +172,26 @@ describe("slsh.kms", function()
     assert.has_error(function() slsh.kms.client { region = "Hangzhou" } end,
       "kms.client: region 'Hangzhou' is not a region id such as cn-hangzhou")
   end)
+
+  it("refuses an answer larger than max_body before parsing it", function()
+    local m, err = c:kms { max_body = 64 }:describe_key(cloud.KEY)
+    assert.is_nil(m)
+    assert.equal("too_large", err.code)
+  end)
+
+  it("raises on misuse of every method, naming the key, before sending", function()
+    c:reset_stats()
+    assert.has_error(function() kms:keys { pagesize = 10 } end,
+      "kms:keys: unknown option 'pagesize' (valid: filters, page_size)")
+    assert.has_error(function() kms:aliases { keyid = cloud.KEY } end,
+      "kms:aliases: unknown option 'keyid' (valid: key_id, page_size)")
+    assert.has_error(function() kms:describe_key(nil) end,
+      "kms:describe_key: the key id must be a non-empty string (a key id, ARN or "
+      .. "alias/NAME), got nil")
+    assert.has_error(function() kms:enable_key("") end)
+    assert.has_error(function() kms:key_health({}) end)
+    assert.has_error(function() kms:schedule_key_deletion(cloud.KEY_B, 3) end,
+      "kms:schedule_key_deletion: days must be an integer 7-366, got 3")
+    assert.equal(0, c:stats().requests)
+  end)
 end)

@@ -201,9 +201,16 @@ describe("slsh.ram", function()
       assert.same({}, s.missing)
     end)
 
-    it("raises on misuse", function()
+    it("raises on misuse, before anything is sent", function()
       assert.has_error(function() ram:ensure_byok_role {} end,
         "ram:ensure_byok_role: field 'name' is required (a role name)")
+      c:reset_stats()
+      -- a typo of dry_run must never become a real run
+      assert.has_error(function() ram:ensure_byok_role { name = "typo-role", dryrun = true } end,
+        "ram:ensure_byok_role: unknown field 'dryrun' (valid: description, dry_run, name)")
+      assert.has_error(function() ram:ensure_byok_role { name = "x", dry_run = "yes" } end,
+        "ram:ensure_byok_role: field 'dry_run' must be a boolean, got string")
+      assert.equal(0, c:stats().requests)
     end)
   end)
 
@@ -219,5 +226,30 @@ describe("slsh.ram", function()
     assert.has_error(function() slsh.ram.client { signature = "v4" } end,
       "ram.client: signature must be one of v1, acs3, got 'v4'")
     assert.has_error(function() ram:call("not an action") end)
+  end)
+
+  it("raises on misuse of every method's table, naming the key, before sending", function()
+    c:reset_stats()
+    assert.has_error(function() ram:create_role { name = "r", descripton = "x" } end,
+      "ram:create_role: unknown field 'descripton' (valid: description, document, "
+      .. "max_session_duration, name)")
+    assert.has_error(function() ram:create_role { document = "{}" } end,
+      "ram:create_role: field 'name' is required (a string)")
+    assert.has_error(function() ram:update_role { name = "r", doc = "{}" } end)
+    assert.has_error(function() ram:roles { pagesize = 10 } end,
+      "ram:roles: unknown option 'pagesize' (valid: page_size)")
+    assert.has_error(function() ram:attach_policy_to_role { role = "r", polcy = "p" } end,
+      "ram:attach_policy_to_role: unknown field 'polcy' (valid: policy, role, type)")
+    assert.has_error(function() ram:detach_policy_from_role { role = "r" } end,
+      "ram:detach_policy_from_role: field 'policy' is required (a string)")
+    assert.has_error(function() ram:attach_policy_to_user { user = "u", policy = "p",
+                                                            typ = "Custom" } end)
+    assert.has_error(function() ram:create_policy { name = "p" } end,
+      "ram:create_policy: field 'document' is required (a string)")
+    assert.has_error(function() ram:get_role(nil) end,
+      "ram:get_role: the role name must be a non-empty string, got nil")
+    assert.has_error(function() ram:check_byok_role("") end)
+    assert.has_error(function() ram:get_policy(42) end)
+    assert.equal(0, c:stats().requests)
   end)
 end)

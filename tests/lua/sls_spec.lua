@@ -199,8 +199,77 @@ describe("slsh.sls", function()
   it("raises on misuse, naming the option", function()
     assert.has_error(function() slsh.sls.client { region = "cn-hangzhou", signatur = "v4" } end,
       "sls.client: unknown option 'signatur' (valid: ca_file, connect_to, credentials, "
-      .. "endpoint, profile, qps, region, retries, retry_time, signature, signature_method, "
+      .. "endpoint, max_body, profile, qps, region, retries, retry_time, signature, "
+      .. "signature_method, "
       .. "timeout, verbose)")
     assert.has_error(function() sls:get_logstore(P, "Bad Name") end)
+  end)
+
+  -- Misuse raises before anything is sent: an unknown key of any table,
+  -- a conf that is not a table, an unknown via, a name the service would
+  -- refuse (characters or length).
+  it("raises on misuse of every method before sending anything", function()
+    local conf = cloud.byok()
+    c:reset_stats()
+    assert.has_error(function() sls:set_encryption(P, "plain", conf, { dryrun = true }) end,
+      "sls:set_encryption: unknown option 'dryrun' (valid: dry_run, via)")
+    assert.has_error(function() sls:set_encryption(P, "plain", conf, { dry_run = 1 }) end,
+      "sls:set_encryption: option 'dry_run' must be a boolean, got number")
+    for _, bad in ipairs { "default", 1 } do
+      assert.has_error(function() sls:set_encryption(P, "plain", bad) end,
+        "sls:set_encryption: conf must be an encrypt_conf table (from "
+        .. "slsh.encrypt_conf.byok{...}, service_key{...} or with_enable), got " .. type(bad))
+    end
+    assert.has_error(function() sls:set_encryption(P, "plain") end,
+      "sls:set_encryption: conf must be an encrypt_conf table (from "
+      .. "slsh.encrypt_conf.byok{...}, service_key{...} or with_enable), got nil")
+    assert.has_error(function() sls:set_encryption(P, "plain", conf, { via = "bogus" }) end,
+      "sls:set_encryption: option 'via' must be one of update, encryption_api, got 'bogus'")
+    assert.has_error(function() sls:update_logstore(P, "plain", { ttl = 120 },
+                                                    { allow_shorter = true }) end,
+      "sls:update_logstore: unknown option 'allow_shorter' (valid: allow_mode_change, "
+      .. "allow_shorter_retention, allow_telemetry_type_change, dry_run)")
+    assert.has_error(function() sls:list_projects { limit = 5 } end,
+      "sls:list_projects: unknown option 'limit' (valid: name, offset, size)")
+    assert.has_error(function() for _ in sls:projects { pagesize = 5 } do end end,
+      "sls:projects: unknown option 'pagesize' (valid: name, page_size)")
+    assert.has_error(function() sls:list_logstores(P, { sise = 5 }) end)
+    assert.has_error(function() for _ in sls:logstores(P, { nmae = "x" }) do end end)
+    assert.has_error(function() sls:request { path = "/", mehtod = "GET" } end,
+      "sls:request: unknown field 'mehtod' (valid: action, body, headers, method, "
+      .. "no_resend, path, project, query)")
+    local long = string.rep("p", 1000)
+    assert.has_error(function() sls:get_logstore(long, "plain") end,
+      "project name must be 3-63 characters of a-z, 0-9, '_' and '-', starting and "
+      .. "ending with a letter or digit, got '" .. long:sub(1, 64) .. "...' (1000 characters)")
+    assert.has_error(function() sls:get_project("ab") end)
+    assert.has_error(function() sls:get_logstore(P, string.rep("l", 64)) end)
+    assert.has_error(function() sls:get_logstore(P, "x") end)
+    assert.has_error(function() sls:get_logstore(P, "trailing-") end)
+    assert.has_error(function() sls:delete_logstore(long, "plain") end)
+    assert.has_error(function() sls:create_logstore(P, { logstoreName = "l", ttl = 1,
+                                                         shardCount = 1 }) end)
+    assert.has_error(function() sls:create_logstore(P, { logstoreName = "new", ttl = 1,
+                                                         shardCount = 1,
+                                                         encrypt_conf = "default" }) end,
+      "sls:create_logstore: body.encrypt_conf must be an encrypt_conf table (from "
+      .. "slsh.encrypt_conf.byok{...} or service_key{...}), got string")
+    assert.equal(0, c:stats().requests)
+    -- the shortest and longest names pass
+    local _, err = sls:get_logstore(P, "ab")
+    assert.equal("LogStoreNotExist", err.code)
+    _, err = sls:get_logstore(P, string.rep("l", 63))
+    assert.equal("LogStoreNotExist", err.code)
+  end)
+
+  it("does not send an UpdateLogStore again after its answer was lost", function()
+    local s = c:sls { retries = 3 }
+    assert(s:get_logstore(P, "plain")) -- a kept-alive connection, as in a real run
+    c:faults { next = { { drop = "after", match = { action = "UpdateLogStore" } } } }
+    local r, err = s:update_logstore(P, "plain", { ttl = 120 })
+    assert.is_nil(r)
+    assert.equal("network", err.code)
+    assert.equal(1, c:count("UpdateLogStore"))
+    assert.equal(120, c:stored(P, "plain").ttl) -- it was carried out, once
   end)
 end)

@@ -108,6 +108,10 @@ describe("slsh.sts", function()
   it("raises on misuse", function()
     assert.has_error(function() c:sts():assume_role {} end,
       "sts:assume_role: field 'role_arn' is required (acs:ram::<uid>:role/<name>)")
+    assert.has_error(function() c:sts():assume_role { role_arn = cloud.ADMIN_ROLE_ARN,
+                                                      duration_seconds = 900 } end,
+      "sts:assume_role: unknown field 'duration_seconds' (valid: duration, external_id, "
+      .. "policy, role_arn, session_name)")
     assert.has_error(function() slsh.sts.client { signature = "v4" } end,
       "sts.client: signature must be one of v1, acs3, got 'v4'")
   end)

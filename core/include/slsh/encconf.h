@@ -1,5 +1,5 @@
 /*
- * encrypt_conf: the encryption rules of an SLS logstore (DESIGN §2.4, §4).
+ * encrypt_conf: the encryption rules of an SLS logstore.
  *
  * The first encryption choice on a logstore is permanent: the mechanism
  * (SLS service key vs BYOK), the algorithm (`encrypt_type`) and the CMK
@@ -7,22 +7,23 @@
  * the whole logstore, so every write is GET -> merge -> PUT with the
  * complete config and the complete encrypt_conf. This module holds those
  * rules so that every caller (Lua facade, workflows, C embedders) refuses
- * an illegal change before it is sent, and says why.
+ * an illegal change before it is sent, and says why. The logstore around
+ * the conf (the merges that build an UpdateLogStore body, the check of a
+ * GetLogStore answer) is slsh/logstore.h.
  *
  * Everything here is pure: no I/O, no clock, no global state. Documents
  * are jansson trees; functions never keep a reference to their inputs.
  * A function returning json_t * hands a new reference to the caller.
  *
  * Errors: rule violations set err->code (invalid_encrypt_conf,
- * mechanism_locked, encrypt_type_locked, cmk_locked, retention_shortened,
- * field_locked, invalid_logstore), err->field to the dotted path
- * ("encrypt_conf.user_cmk_info.arn") and err->message to one line that
- * states the rule and the valid values. A NULL input where a document is
- * required is invalid_argument.
+ * mechanism_locked, encrypt_type_locked, cmk_locked), err->field to the
+ * dotted path ("encrypt_conf.user_cmk_info.arn") and err->message to one
+ * line that states the rule and the valid values. A NULL input where a
+ * document is required is invalid_argument.
  *
  * "Carried" values. The service is the authority on what exists: an
  * encrypt_type or a key it reports that this module does not know (the
- * docs disagree on the list, spec sls-api §7.1) is accepted in a wanted
+ * published lists of algorithms disagree) is accepted in a wanted
  * conf when it is unchanged from the current one, so that a toggle never
  * fails because of something the service itself returned. New values are
  * always checked strictly.
@@ -62,12 +63,6 @@ struct slsh_encconf {
   char region_id[SLSH_ENCCONF_REGION_MAX + 1];       /* "" unless byok */
 };
 
-/* Flags of slsh_encconf_merge_changes: what a caller explicitly allows. */
-#define SLSH_ENCCONF_ALLOW_SHORTER_RETENTION 0x1u /* lower ttl, hot_ttl,
-                                                     infrequentAccessTTL */
-#define SLSH_ENCCONF_ALLOW_MODE_CHANGE 0x2u       /* change `mode` */
-#define SLSH_ENCCONF_ALLOW_TELEMETRY_CHANGE 0x4u  /* change telemetryType */
-
 /* The accepted encrypt_type values, NULL-terminated ("default" first). */
 extern const char *const slsh_encconf_types[];
 
@@ -103,28 +98,6 @@ int slsh_encconf_check_transition(const json_t *current_or_null,
  * there is no config to toggle. */
 json_t *slsh_encconf_with_enable(const json_t *current, int enable,
                                  struct slsh_err *err);
-
-/* The full UpdateLogStore body that sets `conf` on `logstore` (a
- * GetLogStore answer): every key kept in its order, unknown keys
- * included, read-only keys (createTime, lastModifyTime, productType,
- * resourceQuota.storage.used) dropped, encrypt_conf replaced in place (or
- * appended) after the transition check. Returns 0 with a new reference in
- * *body, or -1 with *body NULL. */
-int slsh_encconf_merge(const json_t *logstore, const json_t *conf,
-                       json_t **body, struct slsh_err *err);
-
-/* The full UpdateLogStore body that applies `changes` (an object of
- * top-level keys, each replacing the current value) to `logstore`.
- * Guards, unless `flags` allow: ttl, hot_ttl and infrequentAccessTTL never
- * go down (retention_shortened); `mode` and `telemetryType` never change
- * (field_locked). Always refused: changing logstoreName, shardCount (only
- * SplitShard/MergeShards can) or a read-only key, a null value, and a key
- * neither known nor in the current logstore (a typo would be sent and
- * silently do nothing). encrypt_conf goes through the transition check.
- * Known fields are type- and range-checked (invalid_logstore). */
-int slsh_encconf_merge_changes(const json_t *logstore, const json_t *changes,
-                               unsigned flags, json_t **body,
-                               struct slsh_err *err);
 
 /* New validated confs with enable=true. `encrypt_type` NULL = "default".
  * NULL + err when an argument breaks a rule. */
