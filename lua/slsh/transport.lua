@@ -33,10 +33,16 @@ local RETRYABLE = {
   network = true, timeout = true,
 }
 
+-- The data plane's throttling answers (PutLogs, PullLogs; HTTP 403).
+local DATA_THROTTLE = {
+  WriteQuotaExceed = true, ReadQuotaExceed = true,
+  ShardWriteQuotaExceed = true, ShardReadQuotaExceed = true,
+}
+
 -- Throttling answers also slow the bucket of that service and endpoint.
 local function is_throttle(code)
   return code == "MetaOperationQpsLimitExceeded" or code:find("^Throttling") ~= nil
-      or code == "Rejected.Throttling"
+      or code == "Rejected.Throttling" or DATA_THROTTLE[code] == true
 end
 
 local function is_retryable(code, status)

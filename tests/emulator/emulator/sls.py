@@ -112,7 +112,7 @@ class Sls:
             "GetSavedSearch": self._get_child,
             "ListJobs": self._list_jobs,
         }
-        # (project, logstore) -> one list per shard of stored groups, each
+        # (state, project, logstore) -> one list per shard of stored groups, each
         # (receive time, LogGroup bytes, number of logs); not in the state
         # document, which holds metadata only.
         self.data = {}
@@ -345,7 +345,7 @@ class Sls:
         stored["createTime"] = now
         stored.move_to_end("lastModifyTime")
         stores.append(dict(stored))
-        self.data[(project["name"], name)] = [
+        self.data[(id(self.state.data), project["name"], name)] = [
             [] for _ in range(stored["shardCount"])]
         return Response(200)
 
@@ -375,7 +375,8 @@ class Sls:
         """DeleteLogStore."""
         ls = self._logstore(project, _path_name(req))
         project["logstores"].remove(ls)
-        self.data.pop((project["name"], ls["logstoreName"]), None)
+        self.data.pop((id(self.state.data), project["name"],
+                       ls["logstoreName"]), None)
         project.get("indexes", {}).pop(ls["logstoreName"], None)
         return Response(200)
 
@@ -403,7 +404,8 @@ class Sls:
 
     def _shards(self, project, ls):
         """The stored groups of each shard of a logstore."""
-        key = (project["name"], ls["logstoreName"])
+        # a state replaced through the control API starts with no data
+        key = (id(self.state.data), project["name"], ls["logstoreName"])
         shards = self.data.get(key)
         if shards is None:
             shards = self.data[key] = [[] for _ in
