@@ -78,6 +78,9 @@ function M.usage_error(policy, message)
   os.exit(2)
 end
 
+--- The RAM role SLS assumes to use a CMK, unless --role says otherwise.
+M.ROLE_DEFAULT = "slsh-byok-role"
+
 --- rollout.describe(parsed) -> short text of an encryption state:
 -- "none", "service-key default", "byok key-... sm4 (off)".
 function M.describe(p)
@@ -197,6 +200,16 @@ function Context:key_note(p, region)
          .. ": reads and writes of this logstore are failing now"
 end
 
+--- rollout.context(opts, policy) -> ctx: the run context of a workflow
+-- (pre-flight lines, blocked regions, cached key and role checks), for a
+-- workflow that runs its own phases but shares the checks.
+function M.context(opts, policy)
+  local ctx = setmetatable({ opts = opts, policy = policy, blocked = {}, keys = {},
+                             roles = {}, out = io.output(), width = 11 }, Context)
+  for _, r in ipairs(opts.regions or {}) do ctx.width = math.max(ctx.width, #r) end
+  return ctx
+end
+
 --- rollout.preflight_caller(ctx) -> identity | nil, err: GetCallerIdentity,
 -- printed. Without it nothing can be trusted, so its failure ends the run.
 function M.preflight_caller(ctx)
@@ -204,6 +217,120 @@ function M.preflight_caller(ctx)
   if not id then return nil, err end
   ctx:item("caller", "%s (account %s)", tostring(id.Arn), tostring(id.AccountId))
   return id
+end
+
+--- rollout.byok_keys(opts, policy, regions): check --key and --role for
+-- BYOK in `regions` (the regions whose logstores get the key) and set
+-- opts.keys (region -> key), opts.role_account, opts.role_name; a bad
+-- value exits 2. --key values: REGION=KEY, or one bare KEY (a key id for
+-- a single region; an alias, which names a key in each region, for
+-- several).
+function M.byok_keys(opts, policy, regions)
+  local keys, bare = {}, nil
+  for _, v in ipairs(opts.key) do
+    local region, key = v:match("^([a-z][a-z0-9-]*[a-z0-9])=(.+)$")
+    if region then
+      if keys[region] then
+        M.usage_error(policy, "--key names region " .. region .. " twice")
+      end
+      keys[region] = key
+    elseif bare then
+      M.usage_error(policy, "--key: give one bare KEYID at most; for several "
+                          .. "regions use --key REGION=KEYID for each")
+    else
+      bare = v
+    end
+  end
+  local selected = {}
+  for _, r in ipairs(regions) do selected[r] = true end
+  if bare then
+    if #regions == 1 or bare:match("^alias/") then
+      for _, r in ipairs(regions) do keys[r] = keys[r] or bare end
+    else
+      M.usage_error(policy, "--key " .. bare .. " without REGION= needs a single "
+                          .. "--region (a key id belongs to one region); give --key "
+                          .. "REGION=KEYID for each region, or an alias (alias/NAME), "
+                          .. "which is looked up in every region")
+    end
+  end
+  for r in pairs(keys) do
+    if not selected[r] then
+      M.usage_error(policy, "--key names region " .. r .. ", which is not selected "
+                          .. "(" .. table.concat(regions, ",") .. ")")
+    end
+  end
+  for _, r in ipairs(regions) do
+    if not keys[r] then
+      M.usage_error(policy, "--key: no key for region " .. r .. " (give --key "
+                          .. r .. "=KEYID)")
+    end
+  end
+  opts.keys = keys
+  local account, name = M.role_of(opts.role)
+  if not name then
+    if not opts.role:match("^[%w.-]+$") or #opts.role > 64 then
+      M.usage_error(policy, "--role must be a role name ([A-Za-z0-9.-], at most 64) "
+                          .. "or acs:ram::<account>:role/<name>, got '" .. opts.role .. "'")
+    end
+    name = opts.role
+  end
+  opts.role_account, opts.role_name = account, name
+end
+
+--- rollout.byok_preflight(ctx, regions) -> true | nil, err: who calls,
+-- the role SLS will assume, the key of each of `regions` (as checked by
+-- byok_keys); a region whose key or role fails is blocked (ctx:block).
+-- Sets ctx.want[region] to the BYOK encrypt_conf to write there.
+function M.byok_preflight(ctx, regions)
+  local o = ctx.opts
+  local id, err = M.preflight_caller(ctx)
+  if not id then return nil, err end
+  local account = tostring(id.AccountId)
+  local arn = "acs:ram::" .. account .. ":role/" .. o.role_name
+  if o.role_account and o.role_account ~= account then
+    ctx:block(nil, "role " .. o.role .. " belongs to account " .. o.role_account
+                   .. ", the caller is in account " .. account)
+  end
+  local chk, rerr = ctx:role_check(o.role_name)
+  if not chk then
+    ctx:block(nil, "cannot check role " .. o.role_name .. ": "
+                   .. tostring(rerr.message or rerr))
+    ctx:item_warn("role", "%s: REFUSED: cannot check it: %s", o.role_name,
+                  tostring(rerr.message or rerr))
+  elseif #chk.problems > 0 then
+    local why = table.concat(chk.problems, "; ")
+    ctx:block(nil, why .. " (repair it with: slsh run setup-role)")
+    ctx:item_warn("role", "%s: REFUSED: %s; repair it with: slsh run setup-role",
+                  chk.arn or arn, why)
+  else
+    arn = chk.arn or arn
+    ctx:item("role", "%s: trusted by log.aliyuncs.com, holds "
+             .. "AliyunKMSReadOnlyAccess and AliyunKMSCryptoUserAccess", arn)
+  end
+  ctx:item("passrole", "the caller needs ram:PassRole on %s (RAM cannot be asked "
+           .. "beforehand; without it every write is refused)", arn)
+  local answers, errs = task.map(regions, function(r)
+    return ctx:key_health(r, o.keys[r])
+  end, { concurrency = 4 })
+  ctx.want = {}
+  for i, r in ipairs(regions) do
+    local key, h = o.keys[r], answers[i]
+    if not h then
+      local m = tostring(errs[i] and (errs[i].message or errs[i]))
+      ctx:block(r, "cannot check key " .. key .. ": " .. m)
+      ctx:item_warn(r, "key %s: REFUSED: cannot check it: %s", key, m)
+    elseif not h.usable then
+      ctx:block(r, table.concat(h.problems, "; "))
+      ctx:item_warn(r, "key %s: REFUSED: %s", key, table.concat(h.problems, "; "))
+    else
+      local alias = h.key_id ~= key and (" (" .. key .. ")") or ""
+      ctx:item(r, "key %s%s: %s, usable", h.key_id, alias, h.state)
+      for _, w in ipairs(h.warnings) do ctx:item("", "warning: %s", w) end
+    end
+    ctx.want[r] = encconf.byok { cmk_key_id = h and h.key_id or key, arn = arn,
+                                 region_id = r, encrypt_type = o.encrypt_type }
+  end
+  return true
 end
 
 -- A journal entry that lets this target be skipped.
@@ -385,9 +512,7 @@ function M.main(policy, args)
   if policy.check then policy.check(opts, policy) end
   if not opts.include_service_projects then opts.skip_projects = M.SERVICE_PROJECTS end
 
-  local ctx = setmetatable({ opts = opts, policy = policy, blocked = {}, keys = {},
-                             roles = {}, out = io.output(), width = 11 }, Context)
-  for _, r in ipairs(opts.regions) do ctx.width = math.max(ctx.width, #r) end
+  local ctx = M.context(opts, policy)
   local mode = opts.apply and "apply" or "plan (nothing is changed without --apply)"
   ctx:info("%s: %s", policy.name, mode)
   local warning = policy.warning
