@@ -1,0 +1,226 @@
+-- migrate-logstores end to end: the slsh binary against the emulator, on
+-- the mixed estate of the rollout tests (service-key, BYOK, unencrypted
+-- logstores) with indexes, data in every shard, and configs, jobs and
+-- dashboards that name the old logstores.
+local fx = require "rollout_fixture"
+local cloud = require "cloud"
+local run = require "run"
+local json = require "slsh.json"
+
+local SRC = "app-hz"
+local DST = "app-moved"
+
+-- Data: `n` groups of 3 logs in each shard of project/logstore.
+local function seed(c, project, ls, n)
+  local sls = c:sls()
+  local shards = assert(sls:shards(project, ls))
+  local total = 0
+  for _, sh in ipairs(shards) do
+    for i = 1, n do
+      local g = { topic = "t" .. sh.shardID, source = "10.0.0." .. i,
+                  tags = { { "__hostname__", "h" .. i } }, logs = {} }
+      for j = 1, 3 do
+        g.logs[j] = { time = 1700000000 + i * 10 + j,
+                      contents = { { "shard", tostring(sh.shardID) }, { "i", tostring(i) },
+                                   { "j", tostring(j) }, { "pad", ("x"):rep(200) } } }
+      end
+      assert(sls:put_logs(project, ls, g, { shard_key = sh.inclusiveBeginKey }))
+      total = total + 3
+    end
+  end
+  return total
+end
+
+-- Every log of every shard of project/logstore (in cn-hangzhou or
+-- `region`), as sorted "shard|contents" strings, and the count per shard.
+local function dump(c, project, ls, region)
+  local sls = c:sls { region = region or fx.HZ }
+  local all, per = {}, {}
+  for _, sh in ipairs(assert(sls:shards(project, ls))) do
+    per[sh.shardID] = 0
+    for groups in sls:pull_range(project, ls, sh.shardID, "begin", "end", { count = 1000 }) do
+      for _, g in ipairs(groups) do
+        for _, l in ipairs(g.logs) do
+          local parts = { tostring(g.topic), tostring(g.source), tostring(l.time) }
+          for _, kv in ipairs(l.contents) do parts[#parts + 1] = kv[1] .. "=" .. kv[2] end
+          all[#all + 1] = sh.shardID .. "|" .. table.concat(parts, ",")
+          per[sh.shardID] = per[sh.shardID] + 1
+        end
+      end
+    end
+  end
+  table.sort(all)
+  return all, per
+end
+
+-- The state with switch-over references to app-hz/service.
+local function state()
+  local s = fx.state()
+  local p = s.projects[1]
+  p.description = "the app's logs"
+  p.logtail_configs = { { configName = "nginx-access", inputType = "file",
+                          outputType = "LogService",
+                          outputDetail = { logstoreName = "service" } } }
+  p.jobs = { { name = "error-alert", type = "Alert",
+               configuration = { queryList = { { store = "service", query = "*" } } } } }
+  p.dashboards = { { dashboardName = "overview", charts = {
+    { title = "errors", search = { logstore = "service", query = "level: error" } } } } }
+  p.shippers = { { logstore = "service", shipperName = "to-oss" } }
+  return s
+end
+
+local function migrate(c, extra)
+  local a = { "--region", fx.HZ, "--retries", "2" }
+  for _, x in ipairs(extra) do a[#a + 1] = x end
+  return fx.run(c, "migrate-logstores", a)
+end
+
+-- Every request of the emulator's log that wrote to `project`.
+local function writes_to(c, project)
+  local n = 0
+  for _, e in ipairs(c:log()) do
+    if e.host and e.host:find("^" .. project .. "%.") and e.method ~= "GET" then n = n + 1 end
+  end
+  return n
+end
+
+describe("migrate-logstores", function()
+  local c
+  setup(function() c = cloud.start { state = state() } end)
+  teardown(function() c:stop() end)
+  before_each(function()
+    c:control("PUT", "state", state())
+    c:reset_stats()
+  end)
+
+  it("lists every option in --help, with the exit statuses", function()
+    local r = fx.run(c, "migrate-logstores", { "--help" })
+    assert.equal(0, r.code)
+    for _, o in ipairs { "--from", "--to", "--to-region", "--to-profile", "--rename",
+                         "--suffix", "--key", "--role", "--service-key", "--no-encryption",
+                         "--encrypt-type", "--create-project", "--copy-data", "--from-time",
+                         "--to-time", "--apply", "--journal", "--report", "--concurrency" } do
+      assert.truthy(r.stdout:find(o .. " ", 1, true) or r.stdout:find(o .. "\n", 1, true), o)
+    end
+    assert.truthy(r.stdout:find("Exit status", 1, true))
+  end)
+
+  it("exits 2 on bad usage, before any request", function()
+    for _, a in ipairs {
+      { "--from", SRC, "--to", DST },                                  -- no encryption mode
+      { "--from", SRC, "--to", DST, "--service-key", "--no-encryption" },
+      { "--from", SRC, "--to", SRC, "--service-key" },                  -- target is the source
+      { "--from", SRC, "--to", DST, "--service-key", "--rename", "x" },
+      { "--from", SRC, "--to", DST, "--service-key", "--from-time", "1" },
+      { "--from", SRC, "--to", DST, "--service-key", "--copy-data", "--from-time", "soon" },
+      { "--from", SRC, "--to", DST, "--no-encryption", "--role", "r" },
+      { "--from", SRC, "--to", DST, "--key", "cn-beijing=k", "--to-region", fx.SH },
+      { "--from", "Bad_Project", "--to", DST, "--service-key" },
+    } do
+      local r = migrate(c, a)
+      assert.equal(2, r.code, table.concat(a, " ") .. "\n" .. r.stdout .. r.stderr)
+    end
+    assert.equal(0, c:stats().requests)
+  end)
+
+  it("migrates service-key logstores to BYOK in another project and region, "
+     .. "config, index and data, and never writes the source", function()
+    local src = c:sls()
+    local index = json.decode [[{"line":{"token":[","," ","\n"],"caseSensitive":false},
+      "keys":{"level":{"type":"text","token":[","]},"latency":{"type":"long"}},
+      "x_future_index_key":{"kept":[1,2]}}]]
+    assert(src:create_index(SRC, "service", index))
+    local n_service = seed(c, SRC, "service", 7)
+    local n_old = seed(c, SRC, "service-old", 2)
+    local before = c:state()
+    c:reset_stats()
+    local report = run.tmpname(".json")
+    local journal = run.tmpname(".jsonl")
+    local r = migrate(c, { "--from", SRC .. "/service*", "--to", DST, "--to-region", fx.SH,
+                           "--create-project", "--key", fx.KEY_SH, "--copy-data", "--apply",
+                           "--journal", journal, "--report", report })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    local rows = fx.report(report)
+    for _, name in ipairs { "service", "service-old", "service-off" } do
+      local row = rows[SRC .. "/" .. name]
+      assert.equal("migrated", row.status, json.encode(row))
+      assert.equal(row.read, row.written)
+    end
+    assert.equal(n_service, rows[SRC .. "/service"].written)
+    assert.equal(n_old, rows[SRC .. "/service-old"].written)
+    assert.matches("logtail config nginx%-access", rows[SRC .. "/service"].still_pointing)
+    assert.matches("alert error%-alert", rows[SRC .. "/service"].still_pointing)
+    assert.matches("dashboard overview", rows[SRC .. "/service"].still_pointing)
+    assert.matches("shipper to%-oss", rows[SRC .. "/service"].still_pointing)
+    assert.equal("nothing found", rows[SRC .. "/service-old"].still_pointing)
+    -- every field of the source, minus the read-only ones, in the target
+    local after = c:state()
+    local stores = fx.stores(after)
+    local moved_project
+    for _, p in ipairs(after.projects) do if p.name == DST then moved_project = p end end
+    assert.equal(fx.SH, moved_project.region)
+    assert.equal("the app's logs", moved_project.description)
+    for _, name in ipairs { "service", "service-old", "service-off" } do
+      local a = assert(slsh.sls.creatable(fx.stores(before)[SRC .. "/" .. name]))
+      local b = assert(slsh.sls.creatable(stores[DST .. "/" .. name]))
+      assert.equal("byok", slsh.encrypt_conf.parse(b.encrypt_conf).mechanism)
+      assert.equal(fx.KEY_SH, b.encrypt_conf.user_cmk_info.cmk_key_id)
+      a.encrypt_conf, b.encrypt_conf = nil, nil
+      assert.same({}, json.diff(a, b))
+    end
+    -- the index, unknown keys included
+    local got = assert(c:sls { region = fx.SH }:get_index(DST, "service"))
+    got.lastModifyTime = nil
+    assert.is_true(json.equal(index, got))
+    -- the data, log by log, shard by shard
+    local want_logs, want_per = dump(c, SRC, "service")
+    local got_logs, got_per = dump(c, DST, "service", fx.SH)
+    assert.same(want_per, got_per)
+    assert.same(want_logs, got_logs)
+    -- the source: not one write, and its state unchanged
+    assert.equal(0, writes_to(c, SRC))
+    assert.same(fx.stores(before)[SRC .. "/service"], fx.stores(after)[SRC .. "/service"])
+    -- a rerun with the journal does nothing
+    local again = migrate(c, { "--from", SRC .. "/service*", "--to", DST, "--to-region", fx.SH,
+                               "--key", fx.KEY_SH, "--copy-data", "--apply",
+                               "--journal", journal })
+    assert.equal(0, again.code, again.stdout .. again.stderr)
+    assert.same(got_per, select(2, dump(c, DST, "service", fx.SH)))
+    os.remove(report)
+    os.remove(journal)
+  end)
+
+  it("refuses a target that exists and differs, naming the fields", function()
+    local dst = c:sls()
+    assert(dst:create_project(DST))
+    assert(dst:create_logstore(DST, { logstoreName = "plain", ttl = 7, shardCount = 2 }))
+    local report = run.tmpname(".json")
+    local r = migrate(c, { "--from", SRC .. "/plain", "--to", DST, "--no-encryption",
+                           "--apply", "--report", report })
+    assert.equal(3, r.code, r.stdout .. r.stderr)
+    local row = fx.report(report)[SRC .. "/plain"]
+    assert.equal("refused", row.status)
+    assert.matches("ttl", row.reason)
+    assert.matches("never overwritten", row.reason)
+    assert.equal(7, c:sls():get_logstore(DST, "plain").ttl)
+    os.remove(report)
+  end)
+
+  it("plans without writing: create, done, missing project refused", function()
+    local report = run.tmpname(".json")
+    local r = migrate(c, { "--from", SRC .. "/plain*", "--to", DST, "--service-key",
+                           "--suffix", "-svc", "--report", report })
+    assert.equal(3, r.code, r.stdout .. r.stderr)
+    local row = fx.report(report)[SRC .. "/plain"]
+    assert.equal("refused", row.action)
+    assert.matches("does not exist", row.reason)
+    r = migrate(c, { "--from", SRC .. "/plain*", "--to", DST, "--service-key",
+                     "--suffix", "-svc", "--create-project", "--report", report })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    row = fx.report(report)[SRC .. "/plain2"]
+    assert.equal("create", row.action)
+    assert.equal("plain2-svc", row.to_logstore)
+    assert.equal(0, writes_to(c, DST) + writes_to(c, SRC))
+    os.remove(report)
+  end)
+end)
