@@ -190,6 +190,81 @@ describe("migrate-logstores", function()
     os.remove(journal)
   end)
 
+  it("resumes a copy killed with SIGKILL with no duplicate and no loss", function()
+    local n = seed(c, SRC, "plain", 60)
+    c:reset_stats()
+    local journal = run.tmpname(".jsonl")
+    local report = run.tmpname(".json")
+    local args = { "--region", fx.HZ, "--retries", "2", "--from", SRC .. "/plain",
+                   "--to", DST, "--create-project", "--service-key", "--copy-data",
+                   "--apply", "--journal", journal, "--report", report, "--quiet" }
+    -- every answer 20 ms late, so that the kill lands in the middle
+    c:faults { latency_ms = 20 }
+    for round = 1, 3 do
+      local words = { run.quote(run.bin), "--connect-to", run.quote(c.url), "run",
+                      "migrate-logstores" }
+      for _, a in ipairs(args) do words[#words + 1] = run.quote(a) end
+      -- exec all the way down: no shell is left to report the kill
+      local p = assert(io.popen("exec env ALIBABA_CLOUD_ACCESS_KEY_ID=" .. run.quote(cloud.AK.id)
+        .. " ALIBABA_CLOUD_ACCESS_KEY_SECRET=" .. run.quote(cloud.AK.secret)
+        .. " sh -c 'echo $$; exec " .. table.concat(words, " "):gsub("'", "'\\''")
+        .. " >/dev/null 2>&1'", "r"))
+      local pid = tonumber(p:read("l"))
+      -- kill it after some more groups were written
+      local target = c:count("PutLogs") + 15 + round * 7
+      local deadline = os.time() + 60
+      while c:count("PutLogs") < target and os.time() < deadline do
+        os.execute("sleep 0.02")
+      end
+      os.execute("kill -9 " .. pid)
+      p:close()
+    end
+    c:faults { latency_ms = 0 }
+    local written = c:count("PutLogs")
+    assert.is_true(written > 30 and written < n / 3, "PutLogs before the last run: " .. written)
+    local r = migrate(c, { "--from", SRC .. "/plain", "--to", DST, "--create-project",
+                           "--service-key", "--copy-data", "--apply", "--journal", journal,
+                           "--report", report })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    local row = fx.report(report)[SRC .. "/plain"]
+    assert.equal("migrated", row.status, json.encode(row))
+    assert.equal(n, row.read)
+    assert.equal(n, row.written)
+    local want_logs, want_per = dump(c, SRC, "plain")
+    local got_logs, got_per = dump(c, DST, "plain")
+    assert.same(want_per, got_per)
+    assert.same(want_logs, got_logs)
+    assert.equal(0, writes_to(c, SRC))
+    os.remove(journal)
+    os.remove(report)
+  end)
+
+  it("a PutLogs whose answer was lost is found in the target, not sent twice", function()
+    local n = seed(c, SRC, "plain", 12)
+    local journal = run.tmpname(".jsonl")
+    local report = run.tmpname(".json")
+    local pass = { delay_ms = 0, match = { action = "PutLogs" } }
+    c:faults { next = { pass, pass, pass, pass, pass,
+                        { drop = "after", match = { action = "PutLogs" } } } }
+    local args = { "--from", SRC .. "/plain", "--to", DST, "--create-project",
+                   "--service-key", "--copy-data", "--apply", "--journal", journal,
+                   "--report", report }
+    local r = migrate(c, args)
+    assert.equal(3, r.code, r.stdout .. r.stderr)
+    local row = fx.report(report)[SRC .. "/plain"]
+    assert.equal("failed", row.status)
+    assert.matches("not sent again", row.reason)
+    r = migrate(c, args)
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    row = fx.report(report)[SRC .. "/plain"]
+    assert.equal(n, row.written)
+    local want_logs = dump(c, SRC, "plain")
+    local got_logs = dump(c, DST, "plain")
+    assert.same(want_logs, got_logs)
+    os.remove(journal)
+    os.remove(report)
+  end)
+
   it("refuses a target that exists and differs, naming the fields", function()
     local dst = c:sls()
     assert(dst:create_project(DST))
