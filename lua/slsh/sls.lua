@@ -64,11 +64,14 @@ local OPTIONS = {
   signature = "string", qps = "number", retries = "number", timeout = "number",
   connect_to = "string", ca_file = "string", verbose = "number",
   signature_method = "string", retry_time = "number", max_body = "number",
+  data_qps = "number",
 }
 
 --- sls.client{region=, profile=?, credentials=?, endpoint=?, signature="v1"|"v4",
 --             signature_method="hmac-sha1"|"hmac-sha256", qps=?, retries=?,
---             timeout=?, connect_to=?, ca_file=?, max_body=?} -> client
+--             timeout=?, connect_to=?, ca_file=?, max_body=?, data_qps=?} -> client
+-- data_qps: the rate of the data plane (PullLogs, PutLogs, GetCursor),
+-- which has limits of its own, per shard (default 500 per endpoint).
 function M.client(opts)
   opts = common.check_options("sls.client", opts, OPTIONS)
   local region = common.region("sls.client", opts)
@@ -93,6 +96,13 @@ function M.client(opts)
     service = "sls", endpoint = endpoint, credentials = common.provider(opts),
     connect_to = opts.connect_to,
     ca_file = opts.ca_file, timeout = opts.timeout, qps = opts.qps,
+    retries = opts.retries, retry_time = opts.retry_time, verbose = opts.verbose,
+    max_body = opts.max_body or MAX_BODY,
+  }
+  self.data_transport = transport.new {
+    service = "sls", bucket = "data", endpoint = endpoint,
+    credentials = common.provider(opts), connect_to = opts.connect_to,
+    ca_file = opts.ca_file, timeout = opts.timeout, qps = opts.data_qps or 500,
     retries = opts.retries, retry_time = opts.retry_time, verbose = opts.verbose,
     max_body = opts.max_body or MAX_BODY,
   }
@@ -141,15 +151,17 @@ local function parse_error(res)
 end
 
 --- client:request{method=, project=?, path=, query=?, headers=?, body=?,
---                 action=?, no_resend=?} -> {status=, headers=, body=, json=}
---                                             | nil, err
+--                 action=?, no_resend=?, data_plane=?}
+--   -> {status=, headers=, body=, json=} | nil, err
 -- The raw form every other method uses; `body` may be a table (encoded as
 -- JSON, key order kept) or a string. `no_resend`: a request whose
 -- connection fails after it may have reached the service is not sent
--- again (the writes that must happen at most once).
+-- again (the writes that must happen at most once). `data_plane`: sent at
+-- the data plane's rate (data_qps) instead of the management plane's.
 local REQUEST_FIELDS = {
   method = "string", project = "string", path = "string", query = "table",
   headers = "table", body = "any", action = "string", no_resend = "boolean",
+  data_plane = "boolean",
 }
 
 function Client:request(req)
@@ -167,7 +179,8 @@ function Client:request(req)
     common.check_name("project", req.project)
     host = req.project .. "." .. self.endpoint
   end
-  local res, err = self.transport:send {
+  local t = req.data_plane and self.data_transport or self.transport
+  local res, err = t:send {
     action = req.action or (req.method or "GET") .. " " .. req.path,
     method = req.method or "GET", host = host, path = req.path, query = req.query,
     headers = req.headers, body = body, no_resend = req.no_resend,
@@ -704,10 +717,11 @@ function Client:cursor(project, logstore, shard, from)
     error("sls:cursor: from must be 'begin', 'end' or integer unix seconds, got "
           .. tostring(from), 2)
   end
-  local doc, err = self:get_json("GetCursor", project,
-                                 "/logstores/" .. logstore .. "/shards/" .. shard,
-                                 { type = "cursor", from = tostring(from) })
-  if not doc then return nil, err end
+  local res, err = self:request { action = "GetCursor", project = project, data_plane = true,
+                                  path = "/logstores/" .. logstore .. "/shards/" .. shard,
+                                  query = { type = "cursor", from = tostring(from) } }
+  if not res then return nil, err end
+  local doc = res.json
   if not is_object(doc) or type(doc.cursor) ~= "string" or doc.cursor == "" then
     return bad("GetCursor", nil, "has no cursor", "cursor")
   end
@@ -734,7 +748,7 @@ function Client:pull_logs(project, logstore, shard, cursor, opts)
     error("sls:pull_logs: option 'count' must be an integer 1-1000, got " .. tostring(count), 2)
   end
   local res, err = self:request {
-    action = "PullLogs", project = project,
+    action = "PullLogs", project = project, data_plane = true,
     path = "/logstores/" .. logstore .. "/shards/" .. shard,
     query = { type = "logs", cursor = cursor, count = tostring(count),
               end_cursor = opts.end_cursor },
@@ -865,6 +879,7 @@ function Client:put_logs(project, logstore, groups, opts)
     if opts.shard_key then headers["x-log-hashkey"] = opts.shard_key end
     local res, err = self:request { action = "PutLogs", method = "POST", project = project,
                                     path = path, headers = headers, body = body,
+                                    data_plane = true,
                                     query = opts.shard_key and { key = opts.shard_key } or nil,
                                     no_resend = true }
     if not res then

@@ -216,7 +216,9 @@ end
 -- endpoint: with the service, it names the token bucket, so that every
 -- project of an SLS endpoint shares one), credentials (a provider
 -- with :get()), connect_to, ca_file, timeout (s), qps (default 50),
--- retries (extra attempts, default 4), retry_time (total seconds, default
+-- bucket (a name: requests with another one have their own rate, as the
+-- SLS data plane has limits of its own), retries (extra attempts,
+-- default 4), retry_time (total seconds, default
 -- 60), verbose (0, 1, 2), max_body.
 function M.new(opts)
   local config = (rawget(_G, "slsh") and slsh.config) or {}
@@ -241,6 +243,7 @@ function M.new(opts)
     base_delay = opts.base_delay or 0.2,
     max_delay = opts.max_delay or 20,
     verbose = opts.verbose or config.verbose or 0,
+    bucket = opts.bucket and (opts.service .. "/" .. opts.bucket) or opts.service,
   }, { __index = M })
 end
 
@@ -327,7 +330,7 @@ end
 -- after `retries` extra attempts, or when the next wait would end after
 -- `retry_time` seconds from the start.
 function M:send(req)
-  local bucket = bucket_for(self.service, self.endpoint or req.host, self.qps)
+  local bucket = bucket_for(self.bucket, self.endpoint or req.host, self.qps)
   local started = host.monotime()
   local skew_retried, refreshed = false, false
   local attempt = 0
