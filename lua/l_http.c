@@ -7,6 +7,13 @@
  *   client:step(seconds) -> n finished     client:pending() -> n
  *   x:done() -> bool     x:result() -> table | nil, err     x:close()
  *   client:close()
+ *   core.engine() -> the shared engine     client:engine() -> its engine
+ *   engine:step(seconds) -> n   engine:pending() -> n   engine:stats()
+ *
+ * Every client of a Lua state shares one engine (one curl multi handle,
+ * one connection cache, one wait for the task scheduler), kept in the
+ * registry; only a client given max_connections, which curl applies per
+ * multi handle, gets an engine of its own.
  *
  * Both handles follow liolib: the userdata exists before the resource, so
  * __gc is always safe, and one idempotent close serves __gc, __close and
@@ -24,12 +31,20 @@
 #include <math.h>
 #include <string.h>
 
+#define ENGINE_MT "slsh.http.engine"
 #define CLIENT_MT "slsh.http.client"
 #define XFER_MT "slsh.http.transfer"
+#define ENGINE_KEY "slsh.http.shared_engine"
+
+#define CLIENT_UV_ENGINE 1      /* the engine userdata */
 
 #define XFER_UV_CLIENT 1        /* the client userdata */
 #define XFER_UV_RESULT 2        /* cached result table */
 #define XFER_UV_ERROR 3         /* cached error object */
+
+struct lengine {
+  struct slsh_http_engine *e;   /* this handle's reference; NULL after gc */
+};
 
 struct lclient {
   struct slsh_http *c;          /* NULL once closed */
@@ -122,6 +137,97 @@ static const char *http_cstrfield(lua_State *L, int idx, const char *name,
   return s;
 }
 
+/* Push a new engine handle; raises when libcurl cannot start one. */
+static struct lengine *engine_push(lua_State *L, long max_host_connections)
+{
+  struct lengine *le = lua_newuserdatauv(L, sizeof(*le), 0);
+  struct slsh_err err;
+
+  le->e = NULL;
+  luaL_setmetatable(L, ENGINE_MT);
+  slsh_err_clear(&err);
+  le->e = slsh_http_engine_new(max_host_connections, &err);
+  if(!le->e)
+    luaL_error(L, "http engine: %s", err.message);
+  return le;
+}
+
+/* core.engine() -> the engine every client of this Lua state shares,
+ * created on first use. */
+static int http_engine(lua_State *L)
+{
+  if(lua_getfield(L, LUA_REGISTRYINDEX, ENGINE_KEY) == LUA_TUSERDATA)
+    return 1;
+  lua_pop(L, 1);
+  engine_push(L, 0);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, ENGINE_KEY);
+  return 1;
+}
+
+static struct slsh_http_engine *engine_check(lua_State *L, int idx)
+{
+  struct lengine *le = luaL_checkudata(L, idx, ENGINE_MT);
+
+  if(!le->e)
+    luaL_error(L, "attempt to use a closed HTTP engine");
+  return le->e;
+}
+
+/* engine:step([seconds]) -> transfers finished; waits at most `seconds`
+ * for any transfer of any client of the engine. */
+static int engine_step(lua_State *L)
+{
+  struct slsh_http_engine *e = engine_check(L, 1);
+  lua_Number s = luaL_optnumber(L, 2, 0);
+  int ms;
+
+  luaL_argcheck(L, s >= 0, 2, "seconds must not be negative");
+  ms = s > 3600 ? 3600 * 1000 : (int)ceil(s * 1000);
+  lua_pushinteger(L, slsh_http_engine_step(e, ms));
+  return 1;
+}
+
+/* engine:pending() -> transfers of any client not finished yet. */
+static int engine_pending(lua_State *L)
+{
+  lua_pushinteger(L, slsh_http_engine_pending(engine_check(L, 1)));
+  return 1;
+}
+
+/* engine:stats() -> {pending=, peak=, hosts=, max_cached=, cache_cap=,
+ * opened=} */
+static int engine_stats(lua_State *L)
+{
+  struct slsh_http_engine_stats st;
+
+  slsh_http_engine_stats(engine_check(L, 1), &st);
+  lua_createtable(L, 0, 6);
+  lua_pushinteger(L, st.pending);
+  lua_setfield(L, -2, "pending");
+  lua_pushinteger(L, st.peak);
+  lua_setfield(L, -2, "peak");
+  lua_pushinteger(L, st.hosts);
+  lua_setfield(L, -2, "hosts");
+  lua_pushinteger(L, st.max_cached);
+  lua_setfield(L, -2, "max_cached");
+  lua_pushinteger(L, st.cache_cap);
+  lua_setfield(L, -2, "cache_cap");
+  lua_pushinteger(L, st.opened);
+  lua_setfield(L, -2, "opened");
+  return 1;
+}
+
+/* __gc: drop this handle's reference (clients keep theirs). */
+static int engine__gc(lua_State *L)
+{
+  struct lengine *le = luaL_checkudata(L, 1, ENGINE_MT);
+
+  slsh_http_engine_free(le->e);
+  le->e = NULL;
+  return 0;
+}
+
 /* The client at `idx`, raising if it is closed. */
 static struct lclient *client_check(lua_State *L, int idx)
 {
@@ -159,9 +265,17 @@ static int http_client(lua_State *L)
   o.ca_file = http_cstrfield(L, 1, "ca_file", 0);
   o.connect_to = http_cstrfield(L, 1, "connect_to", 0);
   o.user_agent = http_cstrfield(L, 1, "user_agent", 0);
-  lc = lua_newuserdatauv(L, sizeof(*lc), 0);
+  lc = lua_newuserdatauv(L, sizeof(*lc), 1);
   lc->c = NULL;
   luaL_setmetatable(L, CLIENT_MT);
+  if(o.max_connections)
+    o.engine = engine_push(L, o.max_connections)->e;
+  else {
+    http_engine(L);
+    o.engine = engine_check(L, -1);
+  }
+  o.max_connections = 0;
+  lua_setiuservalue(L, -2, CLIENT_UV_ENGINE);
   slsh_err_clear(&err);
   lc->c = slsh_http_new(&o, &err);
   if(!lc->c) {
@@ -302,6 +416,14 @@ static int client_step(lua_State *L)
   luaL_argcheck(L, s >= 0, 2, "seconds must not be negative");
   ms = s > 3600 ? 3600 * 1000 : (int)ceil(s * 1000);
   lua_pushinteger(L, slsh_http_step(lc->c, ms));
+  return 1;
+}
+
+/* client:engine() -> the engine handle the client's transfers run on. */
+static int client_engine(lua_State *L)
+{
+  luaL_checkudata(L, 1, CLIENT_MT);
+  lua_getiuservalue(L, 1, CLIENT_UV_ENGINE);
   return 1;
 }
 
@@ -505,6 +627,7 @@ static const luaL_Reg client_methods[] = {
   {"submit", client_submit},
   {"step", client_step},
   {"pending", client_pending},
+  {"engine", client_engine},
   {"closed", client_closed},
   {"close", client_close},
   {NULL, NULL}
@@ -531,8 +654,21 @@ static const luaL_Reg xfer_meta[] = {
   {NULL, NULL}
 };
 
+static const luaL_Reg engine_methods[] = {
+  {"step", engine_step},
+  {"pending", engine_pending},
+  {"stats", engine_stats},
+  {NULL, NULL}
+};
+
+static const luaL_Reg engine_meta[] = {
+  {"__gc", engine__gc},
+  {NULL, NULL}
+};
+
 static const luaL_Reg http_funcs[] = {
   {"client", http_client},
+  {"engine", http_engine},
   {NULL, NULL}
 };
 
@@ -556,6 +692,7 @@ static void http_newclass(lua_State *L, const char *name,
 int luaopen_slsh_http_core(lua_State *L)
 {
   luaL_newlib(L, http_funcs);
+  http_newclass(L, ENGINE_MT, engine_meta, engine_methods, "engine_methods");
   http_newclass(L, CLIENT_MT, client_meta, client_methods, "client_methods");
   http_newclass(L, XFER_MT, xfer_meta, xfer_methods, "transfer_methods");
   lua_pushinteger(L, SLSH_HTTP_DEFAULT_TIMEOUT_MS / 1000);

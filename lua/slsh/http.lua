@@ -44,6 +44,7 @@ function core.client_methods.request(c, req)
 end
 
 M.client = core.client
+M.engine = core.engine
 M.default_timeout = core.default_timeout
 
 return M

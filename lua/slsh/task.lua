@@ -12,9 +12,10 @@
 -- the loop; outside any task the same calls simply block, so a small
 -- script needs no task at all. The loop runs in whoever waits from
 -- outside a task (task.wait, task.map, task.run): it resumes the tasks
--- that can run, steps the HTTP clients that have transfers in flight
--- (waiting no longer than the nearest sleeper's wake-up), and resumes the
--- tasks whose transfer or sleep is over.
+-- that can run, then waits once for whatever comes first: a transfer of
+-- the HTTP engine finishing (every client shares one curl multi handle,
+-- so one curl_multi_poll covers them all) or the nearest sleeper's
+-- wake-up; then it resumes the tasks whose transfer or sleep is over.
 --
 -- A task that raises does not disturb the others: its error (an error
 -- object, with a `traceback` field) is what waiting on it returns. Tasks
@@ -28,8 +29,10 @@ local M = {}
 -- The longest the loop blocks in C at once, so that Ctrl-C (a hook that
 -- fires between Lua instructions) is noticed promptly.
 local MAX_BLOCK = 0.5
--- With several HTTP clients each is polled in turn for at most this long,
--- since one poll cannot wait on two curl multi handles.
+-- Only a client given max_connections has an engine of its own (curl caps
+-- connections per multi handle); when such engines and the shared one
+-- all have work, one poll cannot wait on all of them, so each is waited
+-- on in turn for at most this long.
 local SLICE = 0.005
 
 local Task = { __name = "slsh.task" }
@@ -135,29 +138,29 @@ local function wake_sleepers(now)
 end
 
 -- Move tasks whose transfer has finished to the ready queue; returns the
--- set of clients that still have transfers someone waits for, and their
--- count.
+-- set of engines that still have transfers someone waits for, and their
+-- count (1 unless a client has an engine of its own).
 local function wake_io()
-  local clients, n = {}, 0
+  local engines, n = {}, 0
   for t in pairs(in_io) do
     if t.xfer:done() then
       in_io[t] = nil
-      t.client, t.xfer = nil, nil
+      t.engine, t.xfer = nil, nil
       push_ready(t)
-    elseif not clients[t.client] then
-      clients[t.client] = true
+    elseif not engines[t.engine] then
+      engines[t.engine] = true
       n = n + 1
     end
   end
-  return clients, n
+  return engines, n
 end
 
 -- One round of waiting: sleepers, transfers, and if nothing can run now,
 -- block (in curl or in sleep) until something can.
 local function poll()
   local nearest = wake_sleepers(host.monotime())
-  local clients, nclients = wake_io()
-  if nclients == 0 then
+  local engines, nengines = wake_io()
+  if nengines == 0 then
     if have_ready() then return end
     if not nearest then
       error("slsh.task: deadlock: every unfinished task waits for another " ..
@@ -173,9 +176,9 @@ local function poll()
   elseif nearest then
     timeout = math.max(0, math.min(timeout, nearest - host.monotime()))
   end
-  if nclients > 1 then timeout = math.min(timeout, SLICE) end
-  for c in pairs(clients) do
-    if c:step(timeout) > 0 then timeout = 0 end
+  if nengines > 1 then timeout = math.min(timeout, SLICE) end
+  for e in pairs(engines) do
+    if e:step(timeout) > 0 then timeout = 0 end
   end
   wake_io()
   wake_sleepers(host.monotime())
@@ -324,7 +327,7 @@ function M.await_transfer(client, xfer)
     repeat client:step(MAX_BLOCK) until xfer:done()
     return
   end
-  me.client, me.xfer = client, xfer
+  me.engine, me.xfer = client:engine(), xfer
   in_io[me] = true
   block(me, "io")
 end

@@ -39,7 +39,7 @@ local DATA_THROTTLE = {
   ShardWriteQuotaExceed = true, ShardReadQuotaExceed = true,
 }
 
--- Throttling answers also slow the bucket of that service and endpoint.
+-- Throttling answers also slow the bucket of that service and host.
 local function is_throttle(code)
   return code == "MetaOperationQpsLimitExceeded" or code:find("^Throttling") ~= nil
       or code == "Rejected.Throttling" or DATA_THROTTLE[code] == true
@@ -87,23 +87,35 @@ function M.now()
   return math.floor(host.time() + clock.offset)
 end
 
--- A token bucket: `rate` tokens a second, burst of max(1, rate). A
--- throttling answer halves the rate (not below 1/8 of the configured
--- rate); each success creeps it back up.
+-- A token bucket per service and host: for SLS every project is its own
+-- host (project.region.log.aliyuncs.com), and the region endpoint, which
+-- serves ListProject, is another; an RPC service has one endpoint. `rate`
+-- tokens a second, burst of max(1, rate); qps 0 is no limit. A throttling
+-- answer halves the rate (not below 1/8 of the ceiling); each success
+-- creeps it back up. An unlimited bucket that is throttled starts from
+-- half the rate it was sending at, and is unlimited again once it has
+-- crept back up to that rate.
 local Bucket = {}
 Bucket.__index = Bucket
 
-local function bucket_for(service, endpoint, qps)
-  local key = service .. " " .. endpoint
+local function bucket_for(service, host_name, qps)
+  local key = service .. " " .. host_name
   local b = buckets[key]
   if not b then
-    b = setmetatable({ base = qps, rate = qps, tokens = math.max(1, qps),
-                       stamp = host.monotime() }, Bucket)
+    b = setmetatable({ base = qps, rate = qps, ceiling = qps,
+                       tokens = math.max(1, qps), stamp = host.monotime(),
+                       sent = 0, window = host.monotime(), sending = 0,
+                       waits = 0, slowed = 0 }, Bucket)
     buckets[key] = b
   elseif qps ~= b.base then
-    -- another client of the same endpoint with its own qps: keep how far
+    -- another client of the same host with its own qps: keep how far
     -- throttling has slowed the bucket, relative to the new rate
-    b.rate = qps * (b.rate / b.base)
+    if qps == 0 or b.base == 0 then
+      b.rate, b.ceiling = qps, qps
+    else
+      b.rate = qps * (b.rate / b.ceiling)
+      b.ceiling = qps
+    end
     b.base = qps
     b.tokens = math.min(b.tokens, math.max(1, qps))
   end
@@ -113,24 +125,57 @@ end
 function Bucket:take()
   while true do
     local now = host.monotime()
+    if self.rate == 0 then
+      -- no limit; count what goes out, in case a throttle needs a start
+      if now - self.window >= 1 then
+        self.sending = self.sent / (now - self.window)
+        self.sent, self.window = 0, now
+      end
+      self.sent = self.sent + 1
+      return
+    end
     self.tokens = math.min(math.max(1, self.rate), self.tokens + (now - self.stamp) * self.rate)
     self.stamp = now
     if self.tokens >= 1 then
       self.tokens = self.tokens - 1
       return
     end
+    self.waits = self.waits + 1
     task.sleep((1 - self.tokens) / self.rate)
   end
 end
 
 function Bucket:slow()
-  self.rate = math.max(self.base / 8, self.rate / 2)
+  self.slowed = self.slowed + 1
+  if self.rate == 0 then
+    local now = host.monotime()
+    local recent = self.sent / math.max(0.001, now - self.window)
+    self.ceiling = math.max(1, self.sending, recent)
+    self.rate = math.max(1, self.ceiling / 2)
+    self.tokens, self.stamp = math.min(1, self.rate), now
+    return
+  end
+  self.rate = math.max(self.ceiling / 8, self.rate / 2)
 end
 
 function Bucket:ok()
-  if self.rate < self.base then
-    self.rate = math.min(self.base, self.rate + self.base / 50)
+  if self.rate == 0 then return end
+  if self.rate < self.ceiling then
+    self.rate = math.min(self.ceiling, self.rate + self.ceiling / 50)
+  elseif self.base == 0 then
+    self.rate, self.sent, self.window = 0, 0, host.monotime()
   end
+end
+
+--- transport.buckets() -> {["service host"] = {qps=, rate=, waits=,
+-- slowed=}}: the token buckets so far (tests, -v diagnostics). rate 0 is
+-- no limit; waits counts the times a request had to wait for a token.
+function M.buckets()
+  local out = {}
+  for k, b in pairs(buckets) do
+    out[k] = { qps = b.base, rate = b.rate, waits = b.waits, slowed = b.slowed }
+  end
+  return out
 end
 
 -- RFC 1123 date of a response -> epoch, or nil.
@@ -213,14 +258,18 @@ end
 
 --- transport.new(opts) -> transport
 -- opts: service ("sls", "ram", "kms", "sts"), endpoint (the client's
--- endpoint: with the service, it names the token bucket, so that every
--- project of an SLS endpoint shares one), credentials (a provider
--- with :get()), connect_to, ca_file, timeout (s), qps (default 50),
--- bucket (a name: requests with another one have their own rate, as the
--- SLS data plane has limits of its own), retries (extra attempts,
--- default 4), retry_time (total seconds, default
+-- endpoint), credentials (a provider with :get()), connect_to, ca_file,
+-- timeout (s), qps (requests a second per host, default 50; 0 = no
+-- limit: each SLS project host, the SLS region endpoint and each RPC
+-- endpoint has a bucket of its own), bucket (a name: requests with
+-- another one have a rate of their own, as the SLS data plane has limits
+-- of its own), retries (extra attempts, default 4), retry_time (total
+-- seconds, default
 -- 60), verbose (0, 1, 2), max_body.
 function M.new(opts)
+  if opts.qps ~= nil and (type(opts.qps) ~= "number" or opts.qps ~= opts.qps or opts.qps < 0) then
+    error("transport.new: qps must be a number >= 0 (0 = no limit)", 2)
+  end
   local config = (rawget(_G, "slsh") and slsh.config) or {}
   local connect_to = opts.connect_to or config.connect_to
   local timeout = opts.timeout or 30
@@ -330,7 +379,7 @@ end
 -- after `retries` extra attempts, or when the next wait would end after
 -- `retry_time` seconds from the start.
 function M:send(req)
-  local bucket = bucket_for(self.bucket, self.endpoint or req.host, self.qps)
+  local bucket = bucket_for(self.bucket, req.host, self.qps)
   local started = host.monotime()
   local skew_retried, refreshed = false, false
   local attempt = 0

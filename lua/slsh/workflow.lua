@@ -40,8 +40,9 @@ function M.common_options(spec)
       help = "logstore names to include", default = spec.logstore_default },
     { "concurrency", type = "integer", default = 8, min = 1, max = 128,
       help = "logstores handled at once" },
-    { "qps", type = "number", default = 20, min = 0.1, max = 1000,
-      help = "requests per second per service and endpoint" },
+    { "qps", type = "number", default = 20, min = 0,
+      help = "requests per second per host (each SLS project, each service "
+             .. "endpoint); 0 = no limit" },
     { "retries", type = "integer", default = 4, min = 0, max = 10,
       help = "extra attempts of a request that failed for a retryable reason "
              .. "(5xx, throttling, network), with backoff" },

@@ -40,6 +40,28 @@ if h2 then
   end
   h2.stop()
 end
+-- The engine alone at scale: answers after 20 ms, 100 host names (one
+-- per SLS project, say) through connect_to, 32 tasks: how close to the
+-- ideal of requests x 20 ms / 32 the engine and the scheduler get, and
+-- how many connections the shared cache needs.
+do
+  local n, conc, hosts = 2000, 32, 100
+  local c = slsh.http.client { connect_to = echo.url }
+  local before = emulator.stats(echo).connections
+  local items = {}
+  for i = 1, n do items[i] = i end
+  local t0, cpu0 = host.monotime(), os.clock()
+  local _, _, nerr = task.map(items, function(i)
+    local r, err = c:request { url = "http://p" .. (i % hosts) .. ".example.com/sleep?ms=20" }
+    if not r then return nil, err end
+    return r.status
+  end, { concurrency = conc })
+  local dt, cpu = host.monotime() - t0, os.clock() - cpu0
+  print(string.format("%-28s c=%-3d %7.2f s = %.2f x ideal  %5.1f us CPU/req  "
+                      .. "%3d connections  %d errors",
+    "sleep 20 ms, 100 hosts", conc, dt, dt / (n * 0.020 / conc), cpu / n * 1e6,
+    emulator.stats(echo).connections - before - 1, nerr))
+end
 echo.stop()
 
 -- The project's emulator with 20 ms of latency per API answer: what the

@@ -68,3 +68,13 @@ else
   echo "lua5.4 -e ''          $(per_run lua5.4 -e '')"
   echo "slsh -e 'local _ = slsh.sign'  $(per_run "$build/slsh" -e 'local _ = slsh.sign')"
 fi
+# CPU time per run (task-clock) is steadier than wall time on a shared
+# machine; the goal is slsh <= 3x lua5.4.
+if command -v perf >/dev/null 2>&1; then
+  echo
+  echo "== start-up CPU (perf stat task-clock, $runs runs each)"
+  for c in "lua5.4 -e ''" "$build/slsh -e ''" "$build/slsh -e 'local _ = slsh.http.engine()'"; do
+    printf "%-44s %s ms\n" "$c" \
+      "$(eval perf stat -r "$runs" -x, -e task-clock "$c" 2>&1 >/dev/null | tail -1 | cut -d, -f1)"
+  done
+fi

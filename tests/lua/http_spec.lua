@@ -125,7 +125,9 @@ describe("slsh.http", function()
     end)
 
     it("reports timing, address and connection reuse", function()
-      local c <close> = http.client {}
+      -- max_connections gives the client an engine of its own: an empty
+      -- connection cache, whatever the earlier tests left in the shared one
+      local c <close> = http.client { max_connections = 8 }
       local r1 = assert(get(c, "/echo"))
       local r2 = assert(get(c, "/echo"))
       assert.is_true(r1.new_connection)
@@ -248,7 +250,7 @@ describe("slsh.http", function()
     end)
 
     it("reuses the TLS connection", function()
-      local c <close> = http.client { ca_file = srv.ca }
+      local c <close> = http.client { ca_file = srv.ca, max_connections = 8 }
       local r1 = assert(c:request { url = srv.https_url .. "/echo" })
       local r2 = assert(c:request { url = srv.https_url .. "/echo" })
       assert.is_true(r1.new_connection)
@@ -265,6 +267,8 @@ describe("slsh.http", function()
     it("multiplexes concurrent requests over one connection", function()
       -- ./setup.sh installs node (the peer suite needs it too): no skip
       assert(h2, "node is not installed: run ./setup.sh")
+      -- the shared engine: connections are filed by host name and port, and
+      -- this server's port is new to it
       local c <close> = http.client { connect_to = h2.https_url, ca_file = srv.ca }
       local before = emulator.stats(h2).connections
       local items = {}
@@ -303,6 +307,22 @@ describe("slsh.http", function()
       local r = assert(c:request { url = "https://" .. REAL_HOST .. "/echo" })
       assert.equal(REAL_HOST, emulator.parse_echo(r.body).headers["host"])
       assert.equal(tonumber(srv.https_url:match(":(%d+)$")), r.port)
+    end)
+
+    it("sends the Host the URL would have had, or the caller's own", function()
+      local port = srv.url:match(":(%d+)$")
+      for _, to in ipairs { srv.url, "http://localhost:" .. port } do
+        local c <close> = http.client { connect_to = to }
+        local function host_of(req)
+          return emulator.parse_echo(assert(c:request(req)).body).headers["host"]
+        end
+        assert.equal(REAL_HOST .. ":8080", host_of { url = "http://" .. REAL_HOST .. ":8080/echo" })
+        assert.equal(REAL_HOST, host_of { url = "https://" .. REAL_HOST .. ":443/echo" })
+        assert.equal("other.example", host_of { url = "http://" .. REAL_HOST .. "/echo",
+                                                headers = { Host = "other.example" } })
+        assert.equal("/echo?a=%2F&b", emulator.parse_echo(assert(c:request {
+          url = "http://" .. REAL_HOST .. "/echo?a=%2F&b" }).body).target)
+      end
     end)
 
     it("still verifies the certificate at an https:// address", function()
@@ -428,6 +448,79 @@ describe("slsh.http", function()
       assert.is_false(x:done())
       assert.equal(0, c:step(0))
       x:close()
+    end)
+  end)
+
+  describe("the engine", function()
+    it("is one curl multi handle shared by every client", function()
+      local a <close> = http.client {}
+      local b <close> = http.client { timeout = 5, ca_file = srv.ca }
+      local own <close> = http.client { max_connections = 2 }
+      assert.equal(a:engine(), b:engine())
+      assert.equal(http.engine(), a:engine())
+      assert.are_not.equal(a:engine(), own:engine())
+      -- a connection opened for one client is reused for the other
+      local r1 = assert(get(a, "/echo?client=a"))
+      local r2 = assert(get(b, "/echo?client=b"))
+      assert.equal(200, r1.status)
+      assert.is_false(r2.new_connection)
+      -- one step of the engine moves the transfers of both clients
+      local xa = assert(a:submit { url = srv.url .. "/echo?x=a" })
+      local xb = assert(b:submit { url = srv.url .. "/echo?x=b" })
+      local engine, t0 = http.engine(), host.monotime()
+      assert.equal(2, engine:pending())
+      while not (xa:done() and xb:done()) and host.monotime() - t0 < 10 do
+        engine:step(1)
+      end
+      assert.equal(200, assert(xa:result()).status)
+      assert.equal(200, assert(xb:result()).status)
+      assert.equal(0, a:pending() + b:pending())
+    end)
+
+    it("opens at most concurrency x hosts connections and reuses them", function()
+      -- H host names, all served by the echo server through connect_to:
+      -- curl keeps connections by host name, as it does for SLS projects
+      local H, C, N = 6, 4, 120
+      local c <close> = http.client { connect_to = srv.url }
+      local before = emulator.stats(srv).connections
+      local opened0 = http.engine():stats().opened
+      local items = {}
+      for i = 1, N do items[i] = i end
+      local results, _, nerr = task.map(items, function(i)
+        local name = "p" .. (i % H) .. ".cn-hangzhou.log.aliyuncs.com"
+        return c:request { url = "http://" .. name .. "/echo?i=" .. i }
+      end, { concurrency = C })
+      assert.equal(0, nerr)
+      local fresh = 0
+      for i = 1, N do
+        assert.equal("/echo?i=" .. i, emulator.parse_echo(results[i].body).target)
+        if results[i].new_connection then fresh = fresh + 1 end
+      end
+      local opened = emulator.stats(srv).connections - before - 1
+      assert.equal(fresh, opened)
+      assert.equal(opened, http.engine():stats().opened - opened0)
+      assert.is_true(opened >= 1 and opened <= C * H, "opened " .. opened)
+      assert.is_true(opened < N / 4, "opened " .. opened .. " for " .. N)
+      -- a second round over the same hosts finds its connections cached:
+      -- both rounds together stay within C x H
+      local again = task.map(items, function(i)
+        local name = "p" .. (i % H) .. ".cn-hangzhou.log.aliyuncs.com"
+        return c:request { url = "http://" .. name .. "/echo?again=" .. i }
+      end, { concurrency = C })
+      local fresh2 = 0
+      for i = 1, N do
+        if again[i].new_connection then fresh2 = fresh2 + 1 end
+      end
+      assert.is_true(opened + fresh2 <= C * H, "opened " .. opened .. " + " .. fresh2)
+    end)
+
+    it("sizes the connection cache to transfers in flight x hosts", function()
+      local st = http.engine():stats()
+      assert.is_true(st.hosts >= 6, "hosts " .. st.hosts)
+      assert.is_true(st.max_cached >= 64)
+      assert.is_true(st.max_cached <= st.cache_cap)
+      assert.equal(math.max(64, math.min(st.cache_cap, st.peak * st.hosts)),
+                   st.max_cached)
     end)
   end)
 

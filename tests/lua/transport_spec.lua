@@ -254,15 +254,45 @@ describe("slsh.transport against the emulator", function()
       assert.is_true(took >= 0.9, "took " .. took)
     end)
 
-    it("shares one bucket between the projects of an endpoint", function()
-      local sls = c:sls { qps = 4 }
-      local took = timed(function()
-        for _ = 1, 4 do
-          assert(sls:list_projects {})
-          assert(sls:get_project(P))
-        end
-      end)
-      assert.is_true(took >= 0.9, "took " .. took)
+    it("keeps a bucket per project host and one for the region endpoint", function()
+      local sls = c:sls { qps = 2 }
+      local region_host = sls.endpoint
+      local p_host = P .. "." .. region_host
+      local q_host = "slsh-other-project." .. region_host
+      for _ = 1, 2 do assert(sls:get_project(P)) end
+      -- another project and the region endpoint each start with a full burst
+      assert.is_nil(sls:get_project("slsh-other-project"))
+      assert(sls:list_projects {})
+      local b = transport.buckets()
+      assert.equal(0, b["sls " .. p_host].waits)
+      assert.equal(0, b["sls " .. q_host].waits)
+      assert.equal(0, b["sls " .. region_host].waits)
+      assert.equal(2, b["sls " .. p_host].qps)
+      -- the third request to the same project waits for a token
+      assert(sls:get_project(P))
+      b = transport.buckets()
+      assert.equal(1, b["sls " .. p_host].waits)
+      assert.equal(0, b["sls " .. q_host].waits)
+    end)
+
+    it("takes qps = 0 as no limit", function()
+      local sls = c:sls { qps = 0 }
+      for _ = 1, 30 do assert(sls:get_logstore(P, "plain")) end
+      local b = transport.buckets()["sls " .. P .. "." .. sls.endpoint]
+      assert.equal(0, b.qps)
+      assert.equal(0, b.rate)
+      assert.equal(0, b.waits)
+      assert.has_error(function() c:sls { qps = -1 } end)
+    end)
+
+    it("slows an unlimited bucket down when throttled", function()
+      local sls = c:sls { qps = 0, retries = 2 }
+      for _ = 1, 5 do assert(sls:get_logstore(P, "plain")) end
+      c:faults { next = { { status = 403, code = "MetaOperationQpsLimitExceeded" } } }
+      assert(sls:get_logstore(P, "plain"))
+      local b = transport.buckets()["sls " .. P .. "." .. sls.endpoint]
+      assert.equal(1, b.slowed)
+      assert.is_true(b.rate > 0, "rate " .. b.rate)
     end)
 
     it("does not hold a client to the lower qps of an earlier one", function()

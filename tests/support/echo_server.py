@@ -61,6 +61,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def reply(self, status, body, headers=()):
+        # 1xx, 204 and 304 have no body (RFC 9110 6.4.1): bytes sent anyway
+        # would be read as the start of the next answer on a kept-alive
+        # connection.
+        if status < 200 or status in (204, 304):
+            body = b""
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)

@@ -91,7 +91,9 @@ end
 --- The server's counters ({connections=, requests=}), read over a fresh
 -- connection of a fresh client.
 function M.stats(srv)
-  local c = slsh.http.client { ca_file = srv.ca }
+  -- an engine of its own (max_connections): the stats request neither
+  -- reuses nor leaves behind a connection of the traffic it counts
+  local c = slsh.http.client { ca_file = srv.ca, max_connections = 1 }
   local r = assert(c:request { url = (srv.url or srv.https_url) .. "/__emulator/stats" })
   c:close()
   return {

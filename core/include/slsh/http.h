@@ -1,18 +1,28 @@
 /*
- * The HTTP engine: one libcurl multi handle per client, driven by the
- * caller. Nothing here blocks longer than asked, calls back into the
- * caller, prints, or keeps global state other than curl_global_init.
+ * The HTTP engine: one libcurl multi handle shared by every client
+ * attached to it, driven by the caller with one wait. Nothing here blocks
+ * longer than asked, calls back into the caller, prints, or keeps global
+ * state other than libcurl itself: loaded (dlopen) when the first engine
+ * is made, then curl_global_init.
  *
+ *   struct slsh_http_engine *e = slsh_http_engine_new(0, &err);
+ *   opts.engine = e;        (NULL: the client gets an engine of its own)
  *   struct slsh_http *c = slsh_http_new(&opts, &err);
  *   struct slsh_http_xfer *x = slsh_http_submit(c, &req, &err);
  *   while(!slsh_http_xfer_done(x))
- *     slsh_http_step(c, 1000);
+ *     slsh_http_engine_step(e, 1000);
  *   if(!slsh_http_xfer_result(x, &res, &err)) ... res->status, res->body
  *   slsh_http_xfer_free(x);
  *   slsh_http_free(c);
+ *   slsh_http_engine_free(e);
  *
  * Connections (keep-alive, TLS sessions, HTTP/2 streams) are shared by all
- * the transfers of one client. Plain HTTP is refused unless it goes to a
+ * the transfers of one engine, whichever client submitted them; the
+ * client only holds per-transfer settings (connect_to, CA, timeouts, body
+ * cap). The connection cache grows with the work: up to transfers in
+ * flight x hosts in use, within a cap. A request is never sent twice by
+ * curl on its own (a reused connection that died under it fails the
+ * transfer instead: the caller decides, with a freshly signed request). Plain HTTP is refused unless it goes to a
  * loopback address; TLS peers are always verified. An HTTP status is data:
  * a 404 or a 500 is a successful transfer.
  *
@@ -30,6 +40,7 @@
 #define SLSH_HTTP_DEFAULT_TIMEOUT_MS 30000L
 #define SLSH_HTTP_DEFAULT_CONNECT_TIMEOUT_MS 10000L
 
+struct slsh_http_engine;
 struct slsh_http;
 struct slsh_http_xfer;
 
@@ -48,8 +59,20 @@ struct slsh_http_opts {
   size_t max_body;              /* response body cap; 0 = 64 MiB */
   const char *ca_file;          /* PEM bundle to trust; NULL = system */
   const char *connect_to;       /* "http[s]://host:port" or NULL */
-  long max_connections;         /* per host; 0 = no limit (see below) */
+  long max_connections;         /* per host, only for a client with an
+                                   engine of its own; 0 = no limit */
   const char *user_agent;       /* NULL = "slsh/<version>" */
+  struct slsh_http_engine *engine; /* NULL = an engine of its own */
+};
+
+/* What an engine has seen (tests, benchmarks). */
+struct slsh_http_engine_stats {
+  long pending;                 /* transfers in flight now */
+  long peak;                    /* most ever in flight at once */
+  long hosts;                   /* distinct host names requested */
+  long max_cached;              /* CURLMOPT_MAXCONNECTS now */
+  long cache_cap;               /* the most it may grow to */
+  long opened;                  /* connections opened by finished ones */
 };
 
 struct slsh_http_req {
@@ -82,7 +105,30 @@ struct slsh_http_result {
   int curl_code;                /* CURLcode, 0 on success */
 };
 
-/* A new client, or NULL with `err` set (bad option, out of memory). */
+/* A new engine holding one reference, or NULL with `err` set.
+ * max_host_connections caps connections per host (0 = no cap); a
+ * transfer held back by it waits inside curl. */
+struct slsh_http_engine *slsh_http_engine_new(long max_host_connections,
+                                              struct slsh_err *err);
+
+/* Drop a reference (each client holds one). The last one ends every
+ * unfinished transfer with "closed" and frees the engine. NULL is
+ * allowed. */
+void slsh_http_engine_free(struct slsh_http_engine *e);
+
+/* Move every transfer of the engine forward, waiting at most
+ * `timeout_ms` for one of them to finish. Returns the number that
+ * finished during this call. */
+int slsh_http_engine_step(struct slsh_http_engine *e, int timeout_ms);
+
+/* Transfers of any client of the engine not finished yet. */
+int slsh_http_engine_pending(const struct slsh_http_engine *e);
+
+void slsh_http_engine_stats(const struct slsh_http_engine *e,
+                            struct slsh_http_engine_stats *s);
+
+/* A new client, or NULL with `err` set (bad option, out of memory). It
+ * holds a reference on its engine. */
 struct slsh_http *slsh_http_new(const struct slsh_http_opts *o,
                                 struct slsh_err *err);
 
@@ -91,6 +137,9 @@ struct slsh_http *slsh_http_new(const struct slsh_http_opts *o,
  * allowed. */
 void slsh_http_free(struct slsh_http *c);
 
+/* The engine the client is attached to. */
+struct slsh_http_engine *slsh_http_engine_of(const struct slsh_http *c);
+
 /* Start a transfer (no I/O happens until slsh_http_step). Returns NULL
  * with `err` set for a malformed request or plain HTTP to a non-loopback
  * target (insecure_transport). */
@@ -98,11 +147,11 @@ struct slsh_http_xfer *slsh_http_submit(struct slsh_http *c,
                                         const struct slsh_http_req *req,
                                         struct slsh_err *err);
 
-/* Move transfers forward, waiting at most `timeout_ms` for one of them to
- * finish. Returns the number that finished during this call. */
+/* slsh_http_engine_step of the client's engine (every client of it
+ * moves). Returns the number that finished during this call. */
 int slsh_http_step(struct slsh_http *c, int timeout_ms);
 
-/* Transfers submitted and not finished yet. */
+/* Transfers of this client submitted and not finished yet. */
 int slsh_http_pending(const struct slsh_http *c);
 
 /* 1 when the transfer has finished (successfully or not). */

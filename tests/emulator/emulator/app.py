@@ -138,14 +138,24 @@ class App:
         self.stats = Stats()
         self.log = RequestLog()
         self.control = Control(self)
+        self._regions_of = None
+        self._regions = frozenset()
+
+    # The regions answered for: the built-in list and those of the state
+    # (recomputed only when a load replaced the state's set).
+    def _known_regions(self):
+        regions = self.state.regions()
+        if regions is not self._regions_of:
+            self._regions = frozenset(hosts.REGIONS) | regions
+            self._regions_of = regions
+        return self._regions
 
     # Answers one request (the server adds Date and Content-Length).
     def handle(self, req):
         if req.raw_path.startswith(CONTROL_PREFIX) \
                 and req.raw_path != CREDENTIALS_URI_PATH:
             return self.control.handle(req)
-        req.route = hosts.route(req.host, set(hosts.REGIONS)
-                                | self.state.regions())
+        req.route = hosts.route(req.host, self._known_regions())
         req.request_id = "%024X" % secrets.randbits(96)
         if req.raw_path == CREDENTIALS_URI_PATH:
             service = self.credentials_uri

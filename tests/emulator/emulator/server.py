@@ -2,6 +2,11 @@
 
 Every answer carries Content-Length so connections stay alive, and a Date
 header from the emulator's clock (clients correct clock skew from it).
+
+The emulator shares the machine with the client it measures, so the hot
+path is lean: the request line and headers are parsed here straight into
+the lower-case dict the services use (http.server's email-based parser
+cost more than the API itself), and an answer goes out in one write.
 """
 
 import http.server
@@ -14,6 +19,8 @@ from . import clock as clk
 from .wire import Request
 
 MAX_READ = 11 * 1024 * 1024     # a little over the 10 MB SLS limit
+MAX_LINE = 65536                # request line or header line
+MAX_HEADERS = 100
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -42,16 +49,53 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         """Silent: the request log is /__emulator/log (with --verbose the
         App prints one line per request, without secrets)."""
 
-    def do_GET(self):
-        """Every method is served alike; the services decide what it means."""
-        self._serve()
+    def handle_one_request(self):
+        """Reads one request (line and headers), serves it, and decides
+        whether the connection stays open: HTTP/1.1 unless the client
+        says close, HTTP/1.0 only when it asks for keep-alive."""
+        try:
+            line = self.rfile.readline(MAX_LINE + 1)
+        except (TimeoutError, socket.timeout):
+            self.close_connection = True
+            return
+        if not line:
+            self.close_connection = True
+            return
+        self.raw_requestline = line
+        self.request_version = "HTTP/1.1"
+        self.command = None
+        parts = line.decode("iso-8859-1").split()
+        if len(line) > MAX_LINE or len(parts) != 3 \
+                or not parts[2].startswith("HTTP/1."):
+            self.close_connection = True
+            self.send_error(400, "bad request line")
+            return
+        self.command, self.path, self.request_version = parts
+        headers = {}
+        count = 0
+        while True:
+            raw = self.rfile.readline(MAX_LINE + 1)
+            if raw in (b"\r\n", b"\n", b""):
+                break
+            count += 1
+            name, sep, value = raw.decode("iso-8859-1").partition(":")
+            if len(raw) > MAX_LINE or count > MAX_HEADERS or not sep \
+                    or not name or name != name.strip():
+                self.close_connection = True
+                self.send_error(400, "bad header line")
+                return
+            headers.setdefault(name.lower(), []).append(value.strip())
+        connection = ",".join(headers.get("connection", ())).lower()
+        if self.request_version == "HTTP/1.0":
+            self.close_connection = "keep-alive" not in connection
+        else:
+            self.close_connection = "close" in connection
+        self._serve(headers)
 
-    do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_GET
-
-    def _read_body(self):
+    def _read_body(self, headers):
         """The request body by Content-Length or chunked encoding; None when
         it is larger than MAX_READ."""
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+        if "chunked" in ",".join(headers.get("transfer-encoding", ())).lower():
             chunks, total = [], 0
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip(), 16)
@@ -64,16 +108,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     return None
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
+        length = int((headers.get("content-length") or ["0"])[-1] or 0)
         if length > MAX_READ:
             return None
         return self.rfile.read(length) if length else b""
 
-    def _serve(self):
-        """Reads the request, asks the App, writes the answer."""
+    def _serve(self, headers):
+        """Reads the body, asks the App, writes the answer."""
         try:
-            body = self._read_body()
+            body = self._read_body(headers)
         except ValueError:
+            self.close_connection = True
             self.send_error(400, "bad body framing")
             return
         if body is None:
@@ -82,9 +127,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                         b'"errorMessage":"body too large"}',
                         {"Content-Type": "application/json"})
             return
-        headers = {}
-        for name, value in self.headers.items():
-            headers.setdefault(name.lower(), []).append(value.strip())
         req = Request(self.command, self.path, headers, body,
                       "https" if self.server.ssl_context else "http")
         req.connection = self.conn
@@ -99,18 +141,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._write(resp.status, resp.body, resp.headers)
 
     def _write(self, status, body, headers):
-        """Sends status, headers (Date from the emulator clock) and body."""
-        self.send_response_only(status)
-        self.send_header("Server", self.server_version)
-        self.send_header("Date", clk.http_date(self.server.app.clock.now()))
+        """Sends status, headers (Date from the emulator clock) and body in
+        one write."""
+        reason = self.responses.get(status, ("",))[0]
+        lines = ["HTTP/1.1 %d %s" % (status, reason),
+                 "Server: " + self.server_version,
+                 "Date: " + clk.http_date(self.server.app.clock.now())]
         for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+            lines.append("%s: %s" % (name, value))
+        lines.append("Content-Length: %d" % len(body))
         if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "strict")
+        self.wfile.write(head if self.command == "HEAD" else head + body)
 
 
 class Server(http.server.ThreadingHTTPServer):

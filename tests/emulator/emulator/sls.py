@@ -767,7 +767,7 @@ def _replace(current, body, conf, now):
         if k in READ_ONLY or k in ("encrypt_conf", "resourceQuota",
                                    "telemetryType"):
             continue
-        new[k] = copy.deepcopy(v)
+        new[k] = v                  # the body is freshly parsed: no copy
     new["logstoreName"] = current.get("logstoreName", body["logstoreName"])
     new["shardCount"] = current.get("shardCount", body.get("shardCount"))
     for k, v in DEFAULTS:
@@ -794,7 +794,7 @@ def _quota(old, sent):
     used = ((old or {}).get("storage") or {}).get("used")
     if sent is None and used is None:
         return None
-    quota = copy.deepcopy(sent) if sent is not None else {}
+    quota = dict(sent) if sent is not None else {}
     storage = quota.get("storage")
     if not isinstance(storage, dict):
         storage = quota["storage"] = {}
