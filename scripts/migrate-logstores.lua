@@ -170,6 +170,10 @@ local function check(opts)
   if opts.suffix and not (("a" .. opts.suffix .. "a"):match(VALID_NAME)) then
     usage_error("--suffix may hold a-z, 0-9, '_' and '-' only, got '" .. opts.suffix .. "'")
   end
+  if opts.copy_data and opts.apply and not opts.journal then
+    usage_error("--copy-data with --apply needs --journal FILE: its per-shard checkpoints "
+                .. "are what lets a stopped copy resume without duplicating data")
+  end
   if (opts.from_time or opts.to_time) and not opts.copy_data then
     usage_error("--from-time and --to-time go with --copy-data")
   end
@@ -550,6 +554,20 @@ end
 -- ---------------------------------------------------------------------
 -- Plan and apply.
 
+-- Whether any shard of a logstore holds data; nil, err when unknown.
+local function holds_data(sls, p, ls)
+  local shards, err = sls:shards(p, ls)
+  if not shards then return nil, err end
+  for _, sh in ipairs(shards) do
+    local b, berr = sls:cursor(p, ls, sh.shardID, "begin")
+    if not b then return nil, berr end
+    local e, eerr = sls:cursor(p, ls, sh.shardID, "end")
+    if not e then return nil, eerr end
+    if b ~= e then return true end
+  end
+  return false
+end
+
 local function journal_done(ctx, row)
   local e = ctx.journal:get(target_key(row))
   return e and e.fingerprint == ctx.fingerprint and e.status == "migrated" and e
@@ -635,6 +653,19 @@ local function plan_one(ctx, t, src, tgt)
   end
   if o.copy_data then
     local e = ctx.journal:get(target_key(row))
+    if not e then
+      -- a target this journal knows nothing of: copying into one that
+      -- holds data already would duplicate it
+      local filled, ferr = holds_data(tgt, o.to, row.to_logstore)
+      if filled == nil then return nil, ferr end
+      if filled then
+        row.action, row.status = "refused", "refused"
+        row.reason = "the target exists and already holds data that no journal of this run "
+                     .. "records: copying again would duplicate it (give the --journal of the "
+                     .. "run that copied it)"
+        return row
+      end
+    end
     if not (e and e.status == "copied") then todo[#todo + 1] = "data" end
   end
   row.exists = true

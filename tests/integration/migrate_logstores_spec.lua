@@ -116,6 +116,8 @@ describe("migrate-logstores", function()
       { "--from", SRC, "--to", DST, "--no-encryption", "--role", "r" },
       { "--from", SRC, "--to", DST, "--key", "cn-beijing=k", "--to-region", fx.SH },
       { "--from", "Bad_Project", "--to", DST, "--service-key" },
+      { "--from", SRC, "--to", DST, "--service-key", "--copy-data", "--apply" }, -- no journal
+      { "--from", SRC, "--to", DST, "--service-key", "--to-profile", "no-such-profile" },
     } do
       local r = migrate(c, a)
       assert.equal(2, r.code, table.concat(a, " ") .. "\n" .. r.stdout .. r.stderr)
@@ -279,6 +281,27 @@ describe("migrate-logstores", function()
     assert.matches("never overwritten", row.reason)
     assert.equal(7, c:sls():get_logstore(DST, "plain").ttl)
     os.remove(report)
+  end)
+
+  it("refuses to copy into a target holding data that its journal does not record", function()
+    seed(c, SRC, "plain", 3)
+    local args = { "--from", SRC .. "/plain", "--to", DST, "--create-project", "--service-key",
+                   "--copy-data", "--apply" }
+    local j1, j2 = run.tmpname(".jsonl"), run.tmpname(".jsonl")
+    local a1 = { table.unpack(args) }
+    for _, x in ipairs { "--journal", j1 } do a1[#a1 + 1] = x end
+    assert.equal(0, migrate(c, a1).code)
+    local report = run.tmpname(".json")
+    local a2 = { table.unpack(args) }
+    for _, x in ipairs { "--journal", j2, "--report", report } do a2[#a2 + 1] = x end
+    local r = migrate(c, a2)
+    assert.equal(3, r.code, r.stdout .. r.stderr)
+    local row = fx.report(report)[SRC .. "/plain"]
+    assert.equal("refused", row.status)
+    assert.matches("would duplicate", row.reason)
+    local _, per = dump(c, DST, "plain")
+    assert.same({ [0] = 9, [1] = 9 }, per)
+    for _, f in ipairs { j1, j2, report } do os.remove(f) end
   end)
 
   it("plans without writing: create, done, missing project refused", function()
