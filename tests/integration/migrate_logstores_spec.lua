@@ -12,7 +12,7 @@ local DST = "app-moved"
 
 -- Data: `n` groups of 3 logs in each shard of project/logstore.
 local function seed(c, project, ls, n)
-  local sls = c:sls()
+  local sls = c:sls { retries = 10 }
   local shards = assert(sls:shards(project, ls))
   local total = 0
   for _, sh in ipairs(shards) do
@@ -34,7 +34,7 @@ end
 -- Every log of every shard of project/logstore (in cn-hangzhou or
 -- `region`), as sorted "shard|contents" strings, and the count per shard.
 local function dump(c, project, ls, region)
-  local sls = c:sls { region = region or fx.HZ }
+  local sls = c:sls { region = region or fx.HZ, retries = 10 }
   local all, per = {}, {}
   for _, sh in ipairs(assert(sls:shards(project, ls))) do
     per[sh.shardID] = 0
@@ -265,6 +265,25 @@ describe("migrate-logstores", function()
     assert.same(want_logs, got_logs)
     os.remove(journal)
     os.remove(report)
+  end)
+
+  it("copies through the shards' quotas, retrying their throttling answers", function()
+    local st = state()
+    st.sls_limits = { write_qps = 10, read_qps = 5 }
+    c:control("PUT", "state", st)
+    local n = seed(c, SRC, "plain", 25)  -- the seeding is throttled too, and retried
+    c:reset_stats()
+    local journal, report = run.tmpname(".jsonl"), run.tmpname(".json")
+    local r = migrate(c, { "--from", SRC .. "/plain", "--to", DST, "--create-project",
+                           "--service-key", "--copy-data", "--apply", "--retries", "8",
+                           "--journal", journal, "--report", report })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    local row = fx.report(report)[SRC .. "/plain"]
+    assert.equal(n, row.written)
+    assert.same(dump(c, SRC, "plain"), dump(c, DST, "plain"))
+    local throttled = c:stats().by_status["403"] or 0
+    assert.is_true(throttled > 0, "the quotas were never reached")
+    for _, f in ipairs { journal, report } do os.remove(f) end
   end)
 
   it("refuses a target that exists and differs, naming the fields", function()
