@@ -53,9 +53,15 @@ local function dump(c, project, ls, region)
   return all, per
 end
 
+-- A second account, the target of --to-profile.
+local OTHER = { account = "6543210987654321", id = "LTAI5tSlshMigrateOther01",
+                secret = "slsh-migrate-other-secret-DO-NOT-PRINT" }
+
 -- The state with switch-over references to app-hz/service.
 local function state()
   local s = fx.state()
+  s.accounts[#s.accounts + 1] = { id = OTHER.account,
+                                  access_keys = { { id = OTHER.id, secret = OTHER.secret } } }
   local p = s.projects[1]
   p.description = "the app's logs"
   p.logtail_configs = { { configName = "nginx-access", inputType = "file",
@@ -284,6 +290,37 @@ describe("migrate-logstores", function()
     local throttled = c:stats().by_status["403"] or 0
     assert.is_true(throttled > 0, "the quotas were never reached")
     for _, f in ipairs { journal, report } do os.remove(f) end
+  end)
+
+  it("moves a logstore to another account with --to-profile", function()
+    seed(c, SRC, "plain", 4)
+    local home = os.tmpname()
+    os.remove(home)
+    assert(os.execute("mkdir -p " .. home .. "/.aliyun"))
+    local f = assert(io.open(home .. "/.aliyun/config.json", "w"))
+    f:write(json.encode { current = "default", profiles = {
+      { name = "other", mode = "AK", access_key_id = OTHER.id,
+        access_key_secret = OTHER.secret, region_id = fx.HZ } } })
+    f:close()
+    local journal, report = run.tmpname(".jsonl"), run.tmpname(".json")
+    local words = { "--connect-to", c.url, "run", "migrate-logstores", "--region", fx.HZ,
+                    "--from", SRC .. "/plain", "--to", "other-account-logs", "--to-profile",
+                    "other", "--create-project", "--service-key", "--copy-data", "--apply",
+                    "--journal", journal, "--report", report }
+    local r = run.slsh(words, { env = { HOME = home,
+                                        ALIBABA_CLOUD_ACCESS_KEY_ID = cloud.AK.id,
+                                        ALIBABA_CLOUD_ACCESS_KEY_SECRET = cloud.AK.secret } })
+    os.execute("rm -rf " .. home)
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    assert.is_nil(r.stdout:find(OTHER.secret, 1, true))
+    assert.is_nil(r.stderr:find(OTHER.secret, 1, true))
+    local owner
+    for _, p in ipairs(c:state().projects) do
+      if p.name == "other-account-logs" then owner = p.account end
+    end
+    assert.equal(OTHER.account, owner)
+    assert.equal(24, fx.report(report)[SRC .. "/plain"].written)
+    for _, fl in ipairs { journal, report } do os.remove(fl) end
   end)
 
   it("refuses a target that exists and differs, naming the fields", function()
