@@ -501,6 +501,12 @@ local function copy_shard(ctx, row, src, tgt, shard, tshard, meter)
       save()
     end
     for i = skip + 1, #groups do
+      if wf.stopping() then
+        -- interrupted: what is written is checkpointed, a rerun goes on
+        return nil, errors.new { code = "interrupted", message = string.format(
+          "interrupted after %d of %d logs of shard %d (the journal has the place)",
+          st.written, st.read, sid) }
+      end
       pace(write_pace, WRITE_INTERVAL)
       local w, err = tgt:put_logs(TP, TL, groups[i], { shard_key = tshard.inclusiveBeginKey })
       if not w then return nil, err end
@@ -736,6 +742,12 @@ local function apply_one(ctx, row, src, tgt)
     end
   end
   if o.copy_data then
+    -- the journal knows this target from now on, so that a rerun after a
+    -- partial copy resumes it rather than refusing it as holding data
+    if not ctx.journal:get(target_key(row)) then
+      ctx.journal:record(target_key(row), { status = "copying", fingerprint = ctx.fingerprint,
+                                            time = os.date("!%Y-%m-%dT%H:%M:%SZ") })
+    end
     local ok, err = copy_data(ctx, row, src, tgt)
     if not ok then return fail(row, err, "data copy") end
     ctx.journal:record(target_key(row), { status = "copied", fingerprint = ctx.fingerprint,

@@ -339,6 +339,29 @@ describe("migrate-logstores", function()
     os.remove(report)
   end)
 
+  it("resumes a partial copy into a target that existed before the run", function()
+    seed(c, SRC, "plain", 6)
+    local sls = c:sls()
+    assert(sls:create_project(DST))
+    local body = assert(slsh.sls.creatable(assert(sls:get_logstore(SRC, "plain"))))
+    body.encrypt_conf = slsh.encrypt_conf.service_key {}
+    assert(sls:create_logstore(DST, body))
+    local pass = { delay_ms = 0, match = { action = "PutLogs" } }
+    c:faults { next = { pass, pass, pass, { status = 500, code = "InternalServerError",
+                                            match = { action = "PutLogs" } } } }
+    local journal, report = run.tmpname(".jsonl"), run.tmpname(".json")
+    local args = { "--from", SRC .. "/plain", "--to", DST, "--service-key", "--copy-data",
+                   "--apply", "--retries", "0", "--journal", journal, "--report", report }
+    local r = migrate(c, args)
+    assert.equal(3, r.code, r.stdout .. r.stderr)
+    assert.equal("resume", fx.report(report)[SRC .. "/plain"].action)
+    r = migrate(c, args)
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    assert.equal("migrated", fx.report(report)[SRC .. "/plain"].status)
+    assert.same(dump(c, SRC, "plain"), dump(c, DST, "plain"))
+    for _, f in ipairs { journal, report } do os.remove(f) end
+  end)
+
   it("refuses to copy into a target holding data that its journal does not record", function()
     seed(c, SRC, "plain", 3)
     local args = { "--from", SRC .. "/plain", "--to", DST, "--create-project", "--service-key",
