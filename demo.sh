@@ -8,8 +8,11 @@
 #      every encryption state, keys Enabled/Disabled/PendingDeletion
 #   3. the emulator on a free port; slsh talks to it with --connect-to
 #   4. byok-rollout: plan, apply (canary, journal, report), plan again
-#   5. the emulator's state before and after, compared field by field
-# Exit status 0 when every step did what it should.
+#   5. audit: what the estate looks like now
+#   6. the emulator's state before and after, compared field by field
+# The report, the journal and the states are kept in ./demo-out/ (or
+# $DEMO_OUT) for you to open. Exit status 0 when every step did what it
+# should.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -22,6 +25,12 @@ if ! ./setup.sh >"$setup_log" 2>&1; then
 fi
 rm -f "$setup_log"
 
+# What the user may want to open afterwards stays here; a rerun starts
+# afresh (an old journal would make the apply skip everything).
+out=${DEMO_OUT:-$PWD/demo-out}
+mkdir -p "$out"
+rm -f "$out/journal.jsonl" "$out/journal.jsonl.old" "$out/report.json" \
+  "$out/audit.json" "$out/estate.json" "$out/after.json"
 work=$(mktemp -d)
 emu_pid=""
 stop_emulator() {
@@ -36,10 +45,10 @@ trap 'stop_emulator; rm -rf "$work"' EXIT
 regions=cn-hangzhou,cn-shanghai,ap-southeast-1
 echo "== a demo estate: 30 projects over $regions, plus Cloud Firewall's"
 tests/emulator/make-estate --projects 30 --logstores 1 --regions "$regions" \
-  --seed 7 --out "$work/estate.json" 2>/dev/null
+  --seed 7 --out "$out/estate.json" 2>/dev/null
 
-tests/emulator/slsh-emulator --listen 127.0.0.1:0 --state "$work/estate.json" \
-  --dump "$work/after.json" >"$work/emulator.log" 2>&1 &
+tests/emulator/slsh-emulator --listen 127.0.0.1:0 --state "$out/estate.json" \
+  --dump "$out/after.json" >"$work/emulator.log" 2>&1 &
 emu_pid=$!
 url=""
 for _ in $(seq 100); do
@@ -87,16 +96,20 @@ slsh run byok-rollout --region "$regions" --key alias/slsh-byok --logstore '*'
 echo
 echo "== 2. apply: a canary of 3 first, then the rest; journal and report"
 slsh run byok-rollout --region "$regions" --key alias/slsh-byok --logstore '*' \
-  --apply --canary 3 --journal "$work/journal.jsonl" --report "$work/report.json"
+  --apply --canary 3 --journal "$out/journal.jsonl" --report "$out/report.json"
 
 echo
 echo "== 3. again: everything that could be done is done"
 slsh run byok-rollout --region "$regions" --key alias/slsh-byok --logstore '*' --quiet
 
 echo
-echo "== 4. what changed in the emulator's state, field by field"
+echo "== 4. audit: every logstore's encryption, key and role, and what needs care"
+slsh run audit --region "$regions" --logstore '*' --quiet --report "$out/audit.json"
+
+echo
+echo "== 5. what changed in the emulator's state, field by field"
 stop_emulator
-python3 - "$work/estate.json" "$work/after.json" "$work/report.json" <<'EOF'
+python3 - "$out/estate.json" "$out/after.json" "$out/report.json" <<'EOF'
 import json, sys
 before, after, report = (json.load(open(p)) for p in sys.argv[1:4])
 def stores(state):
@@ -119,4 +132,9 @@ print("the changed encrypt_confs are exactly the %d the report lists as applied"
       % len(applied))
 EOF
 echo
-echo "demo: done"
+echo "demo: done. Kept for you to open:"
+echo "  $out/report.json    every logstore of the apply: status, reason, request id"
+echo "  $out/journal.jsonl  what the apply wrote (a rerun with it resumes)"
+echo "  $out/audit.json     the audit afterwards"
+echo "  $out/estate.json, $out/after.json  the emulator's state before and after"
+echo "next, on your own account (read-only): build/slsh --region REGION run audit --logstore '*'"

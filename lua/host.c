@@ -13,45 +13,122 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct slsh_host {
   lua_State *L;
   char *error;          /* last error text, malloc'ed */
 };
 
-static lua_State *host_active;  /* state running a chunk, for SIGINT */
+static lua_State *host_active;  /* state running a chunk, for signals */
+static volatile sig_atomic_t host_signal;   /* SIGINT/SIGTERM received, or 0 */
+static volatile sig_atomic_t host_finish;   /* seconds of grace, 0: stop now */
+static int host_verbose;                    /* -v count: tracebacks at 2 */
+static int host_bug;                  /* the last error looked like a bug */
 
-/* Hook set by the signal handler: raise at the next Lua instruction. */
+/* Hook set on an interrupt: raise at the next Lua instruction. The value
+ * raised is the bare string "interrupted" (no position), which the
+ * message handler and main() recognise while host_signal is set. */
 static void host_interrupted(lua_State *L, lua_Debug *ar)
 {
   (void)ar;
   lua_sethook(L, NULL, 0, 0);
-  luaL_error(L, "interrupted");
+  lua_pushliteral(L, "interrupted");
+  lua_error(L);
 }
 
-/* Ctrl-C: only set a hook (the only async-signal-safe thing to do); the
- * running script then stops with an "interrupted" error at a safe point.
- * A second Ctrl-C falls back to the default action. */
-static void host_sigint(int sig)
+static void host_raise(void)
 {
-  signal(sig, SIG_DFL);
   if(host_active)
     lua_sethook(host_active, host_interrupted,
                 LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
 }
 
+/* SIGALRM: the grace a finishing run had is over; stop it now. */
+static void host_sigalrm(int sig)
+{
+  (void)sig;
+  host_raise();
+}
+
+/* SIGINT and SIGTERM: only set a flag and a hook or an alarm (the only
+ * async-signal-safe things to do). A plain script stops with an
+ * "interrupted" error at a safe point; a workflow that asked to finish
+ * (slsh_host_finish_on_interrupt) sees the flag, starts nothing new and
+ * ends its items in flight, for at most the grace time. A second signal
+ * ends the process at once. */
+static void host_sigint(int sig)
+{
+  if(host_signal)
+    _exit(128 + sig);
+  host_signal = sig;
+  if(host_finish > 0) {
+    signal(SIGALRM, host_sigalrm);
+    alarm((unsigned)host_finish);
+  }
+  else
+    host_raise();
+}
+
+int slsh_interrupted(void)
+{
+  return (int)host_signal;
+}
+
+void slsh_finish_on_interrupt(int grace)
+{
+  host_finish = grace > 0 ? grace : 0;
+}
+
+int slsh_last_error_was_bug(void)
+{
+  return host_bug;
+}
+
+void slsh_set_verbose(int verbose)
+{
+  host_verbose = verbose;
+}
+
+/* An error object of the slsh.err kind that is not a Lua error in our own
+ * code: the world's or the user's doing, told without a traceback. */
+static int host_is_world_error(lua_State *L, int idx)
+{
+  int world = 0;
+
+  if(lua_type(L, idx) != LUA_TTABLE)
+    return 0;
+  if(lua_getfield(L, idx, "code") == LUA_TSTRING) {
+    const char *code = lua_tostring(L, -1);
+
+    world = strcmp(code, "lua_error") != 0 && strcmp(code, "internal") != 0;
+  }
+  lua_pop(L, 1);
+  return world;
+}
+
 /* Message handler: error objects and other values become text via
- * __tostring, and a traceback is appended. */
+ * __tostring. A traceback is appended for bugs (a raised string or a
+ * Lua error), and for anything with -v -v; an interrupt and the world's
+ * errors (slsh.err objects) stay one line. */
 static int host_msghandler(lua_State *L)
 {
   const char *msg = lua_tostring(L, 1);
+  int quiet = host_is_world_error(L, 1);
 
+  if(host_signal && msg && !strcmp(msg, "interrupted"))
+    quiet = 1;
   if(msg == NULL) {
     if(luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
       msg = lua_tostring(L, -1);
     else
       msg = lua_pushfstring(L, "(error object is a %s value)",
                             luaL_typename(L, 1));
+  }
+  host_bug = !quiet;
+  if(quiet && host_verbose < 2) {
+    lua_pushstring(L, msg);
+    return 1;
   }
   luaL_traceback(L, L, msg, 1);
   return 1;
@@ -65,10 +142,15 @@ int slsh_docall(lua_State *L, int narg, int nres)
   lua_pushcfunction(L, host_msghandler);
   lua_insert(L, base);
   host_active = L;
+  host_signal = 0;
   signal(SIGINT, host_sigint);
+  signal(SIGTERM, host_sigint);
   status = lua_pcall(L, narg, nres, base);
+  alarm(0);
   signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
   host_active = NULL;
+  host_finish = 0;
   lua_remove(L, base);
   return status;
 }

@@ -10,4 +10,19 @@ lua_State *slsh_newstate(void);
 /* lua_pcall under the message handler, with Ctrl-C handling. */
 int slsh_docall(lua_State *L, int narg, int nres);
 
+/* The signal (SIGINT, SIGTERM) that interrupted the running chunk, or 0. */
+int slsh_interrupted(void);
+
+/* On the next interrupt, only set the flag (slsh_interrupted) and give
+ * the chunk `grace` seconds to finish before it is stopped; 0: stop it at
+ * once (the default, reset after each chunk). */
+void slsh_finish_on_interrupt(int grace);
+
+/* Whether the last error the message handler saw was a bug (a raised
+ * string or Lua error, not an slsh error object nor an interrupt). */
+int slsh_last_error_was_bug(void);
+
+/* The -v count: with 2 or more every error carries its traceback. */
+void slsh_set_verbose(int verbose);
+
 #endif

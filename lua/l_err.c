@@ -1,5 +1,5 @@
 /*
- * Error objects (DESIGN §2.1): plain tables with a shared metatable, so
+ * Error objects (docs/design.md, the error model): plain tables with a shared metatable, so
  * Lua code reads err.code / err.message directly, `assert(x, err)` raises
  * them, and `tostring(err)` gives one human line. Created from C core
  * errors here and from Lua with slsh.err.new{...}.

@@ -5,8 +5,13 @@
 #include "lslsh.h"
 #include "slsh/text.h"
 #include "slsh/util.h"
+#include "host_internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #ifndef SLSH_VERSION
@@ -63,7 +68,55 @@ static int host_getpid(lua_State *L)
   return 1;
 }
 
+/* interrupted() -> "SIGINT" | "SIGTERM" | false: whether the user asked
+ * the running chunk to stop (see finish_on_interrupt). */
+static int host_interrupted_sig(lua_State *L)
+{
+  int sig = slsh_interrupted();
+
+  if(sig == SIGTERM)
+    lua_pushliteral(L, "SIGTERM");
+  else if(sig)
+    lua_pushliteral(L, "SIGINT");
+  else
+    lua_pushboolean(L, 0);
+  return 1;
+}
+
+/* finish_on_interrupt(grace): on Ctrl-C or SIGTERM do not stop the chunk
+ * but set the flag interrupted() reports, and stop it only if it has not
+ * ended `grace` seconds later (a second signal ends the process). */
+static int host_finish_on_interrupt(lua_State *L)
+{
+  lua_Integer grace = luaL_checkinteger(L, 1);
+
+  luaL_argcheck(L, grace >= 1 && grace <= 3600, 1, "between 1 and 3600");
+  slsh_finish_on_interrupt((int)grace);
+  return 0;
+}
+
+/* create_private(path) -> true | nil, message: create `path` empty, or
+ * leave an existing file as it is, so that a report or journal that may
+ * name the estate is readable by its owner only (mode 0600). */
+static int host_create_private(lua_State *L)
+{
+  const char *path = luaL_checkstring(L, 1);
+  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+  if(fd < 0) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "%s: %s", path, strerror(errno));
+    return 2;
+  }
+  close(fd);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 static const luaL_Reg host_funcs[] = {
+  {"interrupted", host_interrupted_sig},
+  {"finish_on_interrupt", host_finish_on_interrupt},
+  {"create_private", host_create_private},
   {"monotime", host_monotime},
   {"time", host_time},
   {"sleep", host_sleep},

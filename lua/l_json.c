@@ -1,6 +1,6 @@
 /*
  * slsh.json.core: Lua values <-> jansson trees <-> text, keeping what a
- * read-modify-write of a cloud document must keep (DESIGN §2.5, §4).
+ * read-modify-write of a cloud document must keep (docs/design.md, JSON fidelity).
  *
  * Representation in Lua:
  *   - an object is a plain table; the order of its keys when decoded is

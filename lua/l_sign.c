@@ -1,6 +1,6 @@
 /*
  * slsh.sign.core: the Lua binding of core/sign.c and core/crypto.c
- * (DESIGN §2.2). Each signer takes one table of named fields and returns
+ * (docs/design.md). Each signer takes one table of named fields and returns
  * two strings; misuse (a missing or mistyped field, an unknown field name,
  * input the signer refuses) raises an error naming the field. No message
  * ever quotes a value, so a secret cannot leak through one.

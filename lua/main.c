@@ -1,5 +1,5 @@
 /*
- * The slsh command (DESIGN §5): global options, then a script file, a
+ * The slsh command: global options, then a script file, a
  * chunk (-e), a bundled workflow (run NAME) or the REPL. main() only
  * protects pmain(), as lua.c does, so that every Lua error is caught.
  *
@@ -33,20 +33,24 @@ static const char usage_text[] =
   "\n"
   "options:\n"
   "  --profile P     credentials profile (~/.aliyun/config.json or INI file)\n"
-  "  --region R      default region for clients\n"
-  "  --connect-to URL  send every request to URL (e.g. http://127.0.0.1:8080)\n"
-  "                  keeping the real Host header and signature\n"
-  "                  (also SLSH_CONNECT_TO)\n"
+  "  --region R[,R]  default region(s): clients take the first, workflows\n"
+  "                  all (also ALIBABA_CLOUD_REGION_ID, else the profile's\n"
+  "                  region_id)\n"
+  "  --connect-to URL  send every request to URL, http(s)://HOST[:PORT]\n"
+  "                  (e.g. http://127.0.0.1:8080) keeping the real Host\n"
+  "                  header and signature (also SLSH_CONNECT_TO)\n"
+  "  --ca-file FILE  trust the CA certificates in FILE (PEM) for HTTPS\n"
+  "                  (also SSL_CERT_FILE, CURL_CA_BUNDLE)\n"
   "  -v, --verbose   trace requests on stderr (secrets redacted); twice for more\n"
   "  -i              enter the REPL after running FILE or -e\n"
   "  --version       print the version\n"
   "  -h, --help      print this help\n"
   "\n"
   "exit status: 0 done, 1 failed, 2 usage, 3 finished with some items\n"
-  "failed or refused\n";
+  "failed, refused or unverified, 130 (143) stopped by Ctrl-C (SIGTERM)\n";
 
 struct opts {
-  const char *profile, *region, *connect_to;
+  const char *profile, *region, *connect_to, *ca_file;
   int verbose;
   int interactive;
   const char *code;        /* -e */
@@ -89,6 +93,110 @@ static int main_isopt(const char *arg, const char *name)
   return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
 }
 
+/* A region id such as cn-hangzhou: lower-case letters, digits and inner
+ * hyphens. */
+static int main_region_ok(const char *s, size_t n)
+{
+  size_t i;
+
+  if(n < 2 || s[0] < 'a' || s[0] > 'z' || s[n - 1] == '-')
+    return 0;
+  for(i = 0; i < n; i++)
+    if(!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+         s[i] == '-'))
+      return 0;
+  return 1;
+}
+
+/* --region R[,R...]: every element a region id. */
+static int main_regions_ok(const char *s)
+{
+  for(;;) {
+    const char *comma = strchr(s, ',');
+    size_t n = comma ? (size_t)(comma - s) : strlen(s);
+
+    if(!main_region_ok(s, n))
+      return 0;
+    if(!comma)
+      return 1;
+    s = comma + 1;
+  }
+}
+
+/* --connect-to: http:// or https://, a host (name, IPv4 or [IPv6]) and an
+ * optional port, nothing else (a path or a query would be dropped
+ * silently, another scheme would not be HTTP at all). */
+static int main_connect_ok(const char *url)
+{
+  const char *p, *host;
+  long port;
+  char *end;
+
+  if(!strncmp(url, "http://", 7))
+    p = url + 7;
+  else if(!strncmp(url, "https://", 8))
+    p = url + 8;
+  else
+    return 0;
+  host = p;
+  if(*p == '[') {
+    p = strchr(p, ']');
+    if(!p || p == host + 1)
+      return 0;
+    p++;
+  }
+  else {
+    while(*p && *p != ':' && *p != '/') {
+      if(!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+           (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+        return 0;
+      p++;
+    }
+    if(p == host)
+      return 0;
+  }
+  if(*p == ':') {
+    if(p[1] < '0' || p[1] > '9')
+      return 0;
+    port = strtol(p + 1, &end, 10);
+    if(port < 1 || port > 65535)
+      return 0;
+    p = end;
+  }
+  if(*p == '/')
+    p++;
+  return *p == '\0';
+}
+
+/* Check what the global options name before anything runs; returns -1 or
+ * the usage exit status. */
+static int main_check(struct opts *o)
+{
+  FILE *f;
+
+  if(o->region && !main_regions_ok(o->region))
+    return main_usage("--region takes region ids such as cn-hangzhou "
+                      "(comma-separated), got '%s'", o->region);
+  if(!o->connect_to) {
+    o->connect_to = getenv("SLSH_CONNECT_TO");
+    if(o->connect_to && !*o->connect_to)
+      o->connect_to = NULL;
+    if(o->connect_to && !main_connect_ok(o->connect_to))
+      return main_usage("SLSH_CONNECT_TO must be http(s)://HOST[:PORT], "
+                        "got '%s'", o->connect_to);
+  }
+  else if(!main_connect_ok(o->connect_to))
+    return main_usage("--connect-to must be http(s)://HOST[:PORT], got '%s'",
+                      o->connect_to);
+  if(o->ca_file) {
+    f = fopen(o->ca_file, "r");
+    if(!f)
+      return main_usage("--ca-file: cannot read '%s'", o->ca_file);
+    fclose(f);
+  }
+  return -1;
+}
+
 /* Parse the global options. Returns -1 to go on, or an exit status. */
 static int main_parse(int argc, char **argv, struct opts *o)
 {
@@ -104,11 +212,15 @@ static int main_parse(int argc, char **argv, struct opts *o)
       dst = &o->region;
     else if(main_isopt(a, "--connect-to"))
       dst = &o->connect_to;
+    else if(main_isopt(a, "--ca-file"))
+      dst = &o->ca_file;
     if(dst) {
-      *dst = main_optval(argc, argv, &i, a[2] == 'p' ? "--profile" :
-                         a[2] == 'r' ? "--region" : "--connect-to");
+      const char *name = a[2] == 'p' ? "--profile" : a[2] == 'r' ? "--region"
+                         : a[3] == 'o' ? "--connect-to" : "--ca-file";
+
+      *dst = main_optval(argc, argv, &i, name);
       if(!*dst || !**dst)
-        return main_usage("option '%s' needs a value", a);
+        return main_usage("option '%s' needs a value", name);
       continue;
     }
     if(!strcmp(a, "-v") || !strcmp(a, "--verbose"))
@@ -178,10 +290,15 @@ static void main_config(lua_State *L, const struct opts *o)
       lua_pushstring(L, o->connect_to);
       lua_setfield(L, -2, "connect_to");
     }
+    if(o->ca_file) {
+      lua_pushstring(L, o->ca_file);
+      lua_setfield(L, -2, "ca_file");
+    }
     lua_pushinteger(L, o->verbose);
     lua_setfield(L, -2, "verbose");
   }
   lua_pop(L, 2);
+  slsh_set_verbose(o->verbose);
 }
 
 /* Set the global `arg` ({[0]=script, ARGS...}) and push ARGS. */
@@ -249,15 +366,21 @@ static int main_loadworkflow(lua_State *L, const char *name)
   return status;
 }
 
-/* Report a failed chunk on stderr; returns exit status 1. */
-static int main_report(lua_State *L)
+/* Report a failed chunk on stderr; returns exit status 1, or 128 + the
+ * signal for a chunk stopped by Ctrl-C or SIGTERM. A bug in a bundled
+ * workflow (not the world's error nor the user's) asks to be reported. */
+static int main_report(lua_State *L, int bundled)
 {
   const char *msg = lua_tostring(L, -1);
+  int sig = slsh_interrupted();
 
   fprintf(stderr, "slsh: %s\n", msg ? msg : "(error)");
+  if(bundled && !sig && slsh_last_error_was_bug())
+    fprintf(stderr, "slsh: this is a bug in slsh, please report it "
+            "with the lines above\n");
   fflush(stderr);
   lua_pop(L, 1);
-  return 1;
+  return sig ? 128 + sig : 1;
 }
 
 /* Everything that may raise runs here, under lua_pcall. */
@@ -283,7 +406,7 @@ static int main_pmain(lua_State *L)
       status = slsh_docall(L, n, 0);
     }
     else if(status == LUA_ERRFILE) {
-      main_report(L);
+      main_report(L, 0);
       lua_pushinteger(L, 2);
       return 1;
     }
@@ -302,7 +425,7 @@ static int main_pmain(lua_State *L)
     return 1;
   }
   if(status != LUA_OK) {
-    lua_pushinteger(L, main_report(L));
+    lua_pushinteger(L, main_report(L, o->run));
     return 1;
   }
   if(o->interactive && isatty(STDIN_FILENO)) {
@@ -323,6 +446,9 @@ int main(int argc, char **argv)
   status = main_parse(argc, argv, &o);
   if(status >= 0)
     return status;
+  status = main_check(&o);
+  if(status >= 0)
+    return status;
   L = slsh_newstate();
   if(!L) {
     fprintf(stderr, "slsh: cannot create the Lua state\n");
@@ -331,7 +457,7 @@ int main(int argc, char **argv)
   lua_pushcfunction(L, main_pmain);
   lua_pushlightuserdata(L, &o);
   if(lua_pcall(L, 1, 1, 0) != LUA_OK)
-    status = main_report(L);
+    status = main_report(L, 0);
   else
     status = (int)lua_tointeger(L, -1);
   lua_close(L);

@@ -25,6 +25,11 @@ local opts = wf.parse(arg, {
       help = "create the PassRole policy and attach it to this RAM user" },
     { "passrole-policy-name", metavar = "NAME",
       help = "name of that custom policy (default: slsh-passrole-<role>)" },
+    { "plan-out", metavar = "FILE",
+      help = "without --apply: write the planned changes to FILE (JSON, mode 0600)" },
+    { "plan", metavar = "FILE",
+      help = "with --apply: make the changes of a plan written by --plan-out, only if "
+             .. "planning now gives exactly those (else exit 3, nothing changed)" },
   },
   epilog = "An existing role keeps every other trust statement and policy; only what\n"
     .. "is missing is added. An existing custom policy of the same name counts as\n"
@@ -51,6 +56,14 @@ if #pname > 128 or not pname:match("^[%w%-]+$") then
 end
 if opts.passrole_policy_name and not user then
   usage("--passrole-policy-name goes with --attach-passrole-to-user")
+end
+local PLAN_FORMAT = "slsh-plan/1"
+if opts.plan_out and (opts.apply or opts.plan) then
+  usage("--plan-out writes a plan: give it without --apply and --plan")
+end
+if opts.plan_out then
+  local bad = wf.check_output(opts.plan_out, "--plan-out")
+  if bad then usage(bad) end
 end
 
 local ram = slsh.ram.client {}
@@ -105,65 +118,121 @@ local function pretty(text)
   return doc and json.encode(doc, { pretty = true }) or text
 end
 
--- 1. The role.
-local r, err = ram:ensure_byok_role { name = role, dry_run = not apply }
-if not r then fail("cannot set up role " .. role, err) end
-local changes = {}
-for _, c in ipairs(r.changes) do changes[#changes + 1] = c end
-local arn = r.arn
+-- Steps 1 and 2, planned (make false) or made: the list of changes,
+-- the role's ARN (nil until RAM creates the role), and the reason the
+-- PassRole policy is refused, if it is.
+local function steps(make)
+  -- 1. The role.
+  local r, err = ram:ensure_byok_role { name = role, dry_run = not make }
+  if not r then fail("cannot set up role " .. role, err) end
+  local changes = {}
+  for _, c in ipairs(r.changes) do changes[#changes + 1] = c end
+  local arn = r.arn
 
--- 2. The PassRole policy, and its attachment to the user.
-local document = arn and ramlib.passrole_policy(arn)
-local refused
-if user then
-  local held, uerr = ram:list_policies_for_user(user)
-  if not held then fail("cannot read the policies of RAM user " .. user, uerr) end
-  local existing, perr = ram:get_policy(pname, "Custom")
-  if not existing and perr.code ~= "EntityNotExist.Policy" then
-    fail("cannot read policy " .. pname, perr)
-  end
-  local function check(p)
-    local doc = p.DefaultPolicyVersion and p.DefaultPolicyVersion.PolicyDocument
-    if document and not equivalent(doc, document) then
-      refused = "custom policy " .. pname .. " exists and grants something else than "
-        .. "the PassRole policy above; its document:\n" .. pretty(doc or "(none)")
-        .. "\nchoose another --passrole-policy-name, or replace its document with the "
-        .. "PassRole policy (CreatePolicyVersion) and run again"
+  -- 2. The PassRole policy, and its attachment to the user.
+  local document = arn and ramlib.passrole_policy(arn)
+  local refused
+  if user then
+    local held, uerr = ram:list_policies_for_user(user)
+    if not held then fail("cannot read the policies of RAM user " .. user, uerr) end
+    local existing, perr = ram:get_policy(pname, "Custom")
+    if not existing and perr.code ~= "EntityNotExist.Policy" then
+      fail("cannot read policy " .. pname, perr)
     end
-  end
-  if existing then
-    check(existing)
-  else
-    changes[#changes + 1] = "create custom policy " .. pname .. " allowing ram:PassRole on "
-      .. (arn or ("role " .. role))
-    if apply then
-      local _, cerr = ram:create_policy {
-        name = pname, document = document,
-        description = "ram:PassRole on " .. arn .. " for SLS BYOK (slsh)" }
-      if cerr then
-        if cerr.code ~= "EntityAlreadyExists.Policy" then
-          fail("cannot create policy " .. pname, cerr)
+    local function check(p)
+      local doc = p.DefaultPolicyVersion and p.DefaultPolicyVersion.PolicyDocument
+      if document and not equivalent(doc, document) then
+        refused = "custom policy " .. pname .. " exists and grants something else than "
+          .. "the PassRole policy above; its document:\n" .. pretty(doc or "(none)")
+          .. "\nchoose another --passrole-policy-name, or replace its document with the "
+          .. "PassRole policy (CreatePolicyVersion) and run again"
+      end
+    end
+    if existing then
+      check(existing)
+    else
+      changes[#changes + 1] = "create custom policy " .. pname .. " allowing ram:PassRole on "
+        .. (arn or ("role " .. role))
+      if make then
+        local _, cerr = ram:create_policy {
+          name = pname, document = document,
+          description = "ram:PassRole on " .. arn .. " for SLS BYOK (slsh)" }
+        if cerr then
+          if cerr.code ~= "EntityAlreadyExists.Policy" then
+            fail("cannot create policy " .. pname, cerr)
+          end
+          -- created meanwhile (by a concurrent run): done if it is the same
+          changes[#changes] = nil
+          existing, perr = ram:get_policy(pname, "Custom")
+          if not existing then fail("cannot read policy " .. pname, perr) end
+          check(existing)
         end
-        -- created meanwhile (by a concurrent run): done if it is the same
-        changes[#changes] = nil
-        existing, perr = ram:get_policy(pname, "Custom")
-        if not existing then fail("cannot read policy " .. pname, perr) end
-        check(existing)
+      end
+    end
+    local attached = false
+    for _, p in ipairs(held) do
+      if p.PolicyType == "Custom" and p.PolicyName == pname then attached = true end
+    end
+    if not attached and not refused then
+      changes[#changes + 1] = "attach custom policy " .. pname .. " to RAM user " .. user
+      if make then
+        local ok, aerr = ram:attach_policy_to_user { user = user, policy = pname,
+                                                     type = "Custom" }
+        if not ok then fail("cannot attach policy " .. pname .. " to " .. user, aerr) end
       end
     end
   end
-  local attached = false
-  for _, p in ipairs(held) do
-    if p.PolicyType == "Custom" and p.PolicyName == pname then attached = true end
+  return changes, arn, refused
+end
+
+local changes, arn, refused
+if opts.plan then
+  -- a saved plan: carried out only if planning now gives the same changes
+  local f, ferr = io.open(opts.plan, "r")
+  if not f then usage("--plan: " .. tostring(ferr)) end
+  local ok, doc = pcall(json.decode, f:read("a"))
+  f:close()
+  if not ok or type(doc) ~= "table" or doc.format ~= PLAN_FORMAT
+     or doc.workflow ~= "setup-role" or type(doc.changes) ~= "table" then
+    usage("--plan " .. opts.plan .. " is not a setup-role plan written by --plan-out")
   end
-  if not attached and not refused then
-    changes[#changes + 1] = "attach custom policy " .. pname .. " to RAM user " .. user
-    if apply then
-      local ok, aerr = ram:attach_policy_to_user { user = user, policy = pname,
-                                                   type = "Custom" }
-      if not ok then fail("cannot attach policy " .. pname .. " to " .. user, aerr) end
-    end
+  if doc.role ~= role or doc.user ~= (user or json.null) or doc.policy ~= pname then
+    usage("--plan " .. opts.plan .. " was made for --role " .. tostring(doc.role)
+          .. (doc.user ~= json.null and (" --attach-passrole-to-user " .. tostring(doc.user))
+              or "") .. ": give the same options")
   end
+  local now = steps(false)
+  local same = #now == #doc.changes
+  for i, c in ipairs(now) do same = same and c == doc.changes[i] end
+  if not same then
+    io.write("refused: the role or the user changed since the plan; it planned:\n")
+    for _, c in ipairs(doc.changes) do io.write("  ", tostring(c), "\n") end
+    io.write("planning now gives:\n")
+    for _, c in ipairs(now) do io.write("  ", c, "\n") end
+    io.write("nothing changed; plan again\n")
+    os.exit(3)
+  end
+end
+changes, arn, refused = steps(apply)
+
+if opts.plan_out then
+  local out = json.object({ format = PLAN_FORMAT, workflow = "setup-role", role = role,
+                            user = user or json.null, policy = pname,
+                            created = os.date("!%Y-%m-%dT%H:%M:%SZ"),
+                            changes = json.array(changes) },
+                          { "format", "workflow", "role", "user", "policy", "created",
+                            "changes" })
+  os.remove(opts.plan_out .. ".tmp")
+  local ok, perr = slsh.host.create_private(opts.plan_out .. ".tmp")
+  local f
+  if ok then f, perr = io.open(opts.plan_out .. ".tmp", "wb") end
+  if not f then fail("cannot write the plan", perr) end
+  f:write(json.encode(out, { pretty = true }), "\n")
+  f:close()
+  ok, perr = os.rename(opts.plan_out .. ".tmp", opts.plan_out)
+  if not ok then fail("cannot write the plan", perr) end
+  io.write("plan written to ", opts.plan_out, "; carry it out with --apply --plan ",
+           opts.plan_out, "\n")
 end
 
 -- 3. Verify what was applied.

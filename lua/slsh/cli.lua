@@ -224,7 +224,7 @@ end
 
 --- cli.parse(args, spec) -> opts, positional
 -- On --help prints the help and exits 0; on a usage error prints it and
--- exits 2 (DESIGN §5).
+-- exits 2 (the exit statuses of docs/design.md).
 function M.parse(args, spec)
   local opts, positional = M.try(args or {}, spec)
   if opts == "help" then

@@ -31,9 +31,17 @@ function M.check_options(who, opts, allowed)
   return opts
 end
 
---- The region: the option, else --region, else an error naming both.
+--- The region: the option, else slsh.default_region() (--region, whose
+-- first element is taken when it is a list, which the workflows take
+-- whole; ALIBABA_CLOUD_REGION_ID; the profile's region_id), else an error
+-- naming both.
 function M.region(who, opts, optional)
-  local region = opts.region or config().region
+  local region = opts.region
+  if region == nil then
+    local s = rawget(_G, "slsh")
+    local default = s and s.default_region and s.default_region() or config().region
+    region = default and default:match("^[^,]*")
+  end
   if region == nil then
     if optional then return nil end
     error(who .. ": region is required (option region=, or --region), e.g. cn-hangzhou", 3)

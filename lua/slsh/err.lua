@@ -1,4 +1,4 @@
---- slsh.err: error objects (DESIGN §2.1).
+--- slsh.err: error objects (the error model of docs/design.md).
 -- Misuse raises; the world's failures return `nil, err` where err is a
 -- table with `code`, `message` and, where known, `status`, `request_id`,
 -- `service`, `action`, `retryable` and `field`. `tostring(err)` is one line.

@@ -1,4 +1,4 @@
---- slsh.http: the HTTP client (DESIGN §3), a thin layer over the C engine
+--- slsh.http: the HTTP client (docs/design.md, the engine), a thin layer over the C engine
 -- (slsh.http.core, lua/l_http.c).
 --
 --   local c = slsh.http.client{timeout=, connect_timeout=, max_body=,

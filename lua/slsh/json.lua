@@ -1,4 +1,4 @@
---- slsh.json: JSON that loses nothing (DESIGN §2.5, §4).
+--- slsh.json: JSON that loses nothing (docs/design.md, JSON fidelity).
 --
 -- A logstore is updated by GET, merge, PUT of the complete document, so a
 -- document read from a cloud API must be written back exactly as it came:

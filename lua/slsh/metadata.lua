@@ -15,17 +15,18 @@ local M = {}
 M.IMDS = "http://100.100.100.200"
 local TOKEN_TTL = "21600"
 
--- One HTTP client per --connect-to value, made when first needed: a
--- script (or a test) that changes slsh.config.connect_to later must not
--- keep talking to the old address.
+-- One HTTP client per --connect-to and --ca-file value, made when first
+-- needed: a script (or a test) that changes slsh.config later must not
+-- keep talking to the old address. The CA file matters to an https
+-- credentials URI.
 local clients = {}
 local function http_client()
   local config = (rawget(_G, "slsh") and slsh.config) or {}
-  local key = config.connect_to or ""
+  local key = (config.connect_to or "") .. "\0" .. (config.ca_file or "")
   local client = clients[key]
   if not client then
-    client = http.client { connect_to = config.connect_to, timeout = 10,
-                           connect_timeout = 5 }
+    client = http.client { connect_to = config.connect_to, ca_file = config.ca_file,
+                           timeout = 10, connect_timeout = 5 }
     clients[key] = client
   end
   return client

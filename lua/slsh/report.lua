@@ -227,7 +227,10 @@ function M.writer(path, columns)
     self.file = io.stdout
   else
     self.tmp = path .. ".tmp"
-    local f, err = io.open(self.tmp, "wb")
+    -- created 0600 before anything is written: a report names the estate
+    os.remove(self.tmp)
+    local f, err = require("slsh.host.core").create_private(self.tmp)
+    if f then f, err = io.open(self.tmp, "wb") end
     if not f then
       return nil, errors.new { code = "io", field = "report", message = err }
     end

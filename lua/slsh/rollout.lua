@@ -29,6 +29,10 @@
 local wf = require "slsh.workflow"
 local task = require "slsh.task"
 local encconf = require "slsh.encrypt_conf"
+local json = require "slsh.json"
+local sign = require "slsh.sign"
+local host = require "slsh.host.core"
+local report = require "slsh.report"
 
 local M = {}
 
@@ -51,7 +55,10 @@ local PLAN_COLUMNS = { "region", "project", "logstore", "current", "action", "re
 local APPLY_COLUMNS = { "region", "project", "logstore", "action", "status", "reason" }
 local REPORT_COLUMNS = { "region", "project", "logstore", "current", "action", "status",
                          "target", "result", "reason", "drift", "error_code",
-                         "request_id" }
+                         "request_id", "accepted" }
+
+--- The format of a --plan-out file (its `format` field).
+M.PLAN_FORMAT = "slsh-plan/1"
 
 --- The options every rollout workflow takes besides the common ones.
 function M.options()
@@ -64,6 +71,15 @@ function M.options()
       help = "with --apply: change N logstores first, read them back, and stop "
              .. "before the rest if any of them failed, was refused or drifted "
              .. "(0: no canary)" },
+    { "plan-out", metavar = "FILE",
+      help = "without --apply: write the plan to FILE (JSON, mode 0600): each "
+             .. "change with the conf to send and a fingerprint of the logstore "
+             .. "it was planned from, for --apply --plan FILE" },
+    { "plan", metavar = "FILE",
+      help = "carry out exactly the changes of a plan written by --plan-out "
+             .. "(the selection options are ignored): each logstore is read "
+             .. "again and a change is refused when the logstore no longer is "
+             .. "as planned; logstores not in the plan are not touched" },
     { "include-service-projects", type = "flag",
       help = "also touch projects owned by other cloud services ("
              .. table.concat(M.SERVICE_PROJECTS, ", ") .. ") and logstores with a "
@@ -228,6 +244,9 @@ end
 function M.byok_keys(opts, policy, regions)
   local keys, bare = {}, nil
   for _, v in ipairs(opts.key) do
+    if v:find("=", 1, true) and not v:match("^[a-z][a-z0-9-]*[a-z0-9]=[^=]+$") then
+      M.usage_error(policy, "--key takes REGION=KEYID (or one bare KEYID), got '" .. v .. "'")
+    end
     local region, key = v:match("^([a-z][a-z0-9-]*[a-z0-9])=(.+)$")
     if region then
       if keys[region] then
@@ -333,6 +352,72 @@ function M.byok_preflight(ctx, regions)
   return true
 end
 
+--- rollout.state_fingerprint(ls) -> hex: SHA-256 of the logstore as read
+-- (canonical JSON, keys sorted), without lastModifyTime, which a write
+-- that changes nothing else may move.
+function M.state_fingerprint(ls)
+  local copy = {}
+  for k, v in pairs(ls) do
+    if k ~= "lastModifyTime" then copy[k] = v end
+  end
+  return sign.sha256_hex(json.encode(copy, { sort_keys = true }))
+end
+
+-- The changes of a plan, in a --plan-out file.
+local function write_plan(path, ctx, rows)
+  local policy = ctx.policy
+  local out = {}
+  for _, r in ipairs(rows) do
+    if M.CHANGES[r.status] and r.conf then
+      out[#out + 1] = json.object({ region = r.region, project = r.project,
+                                    logstore = r.logstore, action = r.action,
+                                    conf = r.conf, state = r.state,
+                                    target = policy.fingerprint(r, ctx),
+                                    reason = r.reason },
+                                  { "region", "project", "logstore", "action", "conf",
+                                    "state", "target", "reason" })
+    end
+  end
+  local doc = json.object({ format = M.PLAN_FORMAT, workflow = policy.name,
+                            created = os.date("!%Y-%m-%dT%H:%M:%SZ"),
+                            changes = json.array(out) },
+                          { "format", "workflow", "created", "changes" })
+  os.remove(path .. ".tmp")
+  local ok, err = host.create_private(path .. ".tmp")
+  local f
+  if ok then f, err = io.open(path .. ".tmp", "wb") end
+  if not f then return nil, err end
+  f:write(json.encode(doc, { pretty = true }), "\n")
+  f:close()
+  return os.rename(path .. ".tmp", path)
+end
+
+--- rollout.read_plan(path, name) -> changes | nil, message: a --plan-out
+-- file of workflow `name`, every change checked.
+function M.read_plan(path, name)
+  local f, err = io.open(path, "r")
+  if not f then return nil, "--plan: " .. tostring(err) end
+  local ok, doc = pcall(json.decode, f:read("a"))
+  f:close()
+  if not ok or type(doc) ~= "table" or doc.format ~= M.PLAN_FORMAT
+     or type(doc.changes) ~= "table" then
+    return nil, "--plan " .. path .. " is not a plan written by --plan-out"
+  end
+  if doc.workflow ~= name then
+    return nil, "--plan " .. path .. " is a plan of " .. tostring(doc.workflow)
+                .. ", not of " .. name
+  end
+  for i, c in ipairs(doc.changes) do
+    if type(c) ~= "table" or not wf.region_ok(c.region) or type(c.project) ~= "string"
+       or type(c.logstore) ~= "string" or not M.CHANGES[c.action]
+       or type(c.conf) ~= "table" or type(c.state) ~= "string"
+       or type(c.target) ~= "string" then
+      return nil, "--plan " .. path .. ": change " .. i .. " is incomplete"
+    end
+  end
+  return doc.changes
+end
+
 -- A journal entry that lets this target be skipped.
 local function journaled(journal, t, fingerprint)
   local e = journal:get(t)
@@ -340,6 +425,47 @@ local function journaled(journal, t, fingerprint)
      and (e.status == "applied" or e.status == "already" or e.status == "drift") then
     return e
   end
+end
+
+-- The reason of a failed request, with its code and attempts.
+local function failure(err)
+  local msg = tostring(type(err) == "table" and err.message or err)
+  local code = type(err) == "table" and err.code or nil
+  if code and msg:sub(1, #code) ~= code then msg = code .. ": " .. msg end
+  if type(err) == "table" and (err.attempts or 1) > 1 then
+    msg = msg .. " (after " .. err.attempts .. " attempts)"
+  end
+  return msg
+end
+
+-- Plan one target from a saved plan (--plan): the planned change, if the
+-- logstore is still exactly as it was when planned.
+local function plan_saved(ctx, t, row)
+  local c = t.planned
+  local blocked = ctx:blocked_reason(t.region)
+  if blocked then
+    row.action, row.status = "refused", "refused"
+    row.reason = "pre-flight: " .. blocked .. " (would " .. c.action .. ")"
+    return row
+  end
+  local target = ctx.policy.fingerprint(t, ctx)
+  if target ~= c.target then
+    -- e.g. byok-rollout planned with one --key and applied with another
+    row.action, row.status = "refused", "refused"
+    row.reason = "the plan was made for '" .. tostring(c.target) .. "', this run is for '"
+                 .. tostring(target) .. "': give the options the plan was made with"
+    return row
+  end
+  if row.state ~= c.state then
+    row.action, row.status = "refused", "refused"
+    row.reason = "changed since the plan (the logstore no longer is as it was "
+                 .. "planned from): nothing written (planned: " .. c.action .. "); plan again"
+    return row
+  end
+  row.action, row.status, row.conf = c.action, c.action, c.conf
+  row.reason = "as planned: " .. tostring(c.reason)
+  row.target = M.describe(encconf.parse(row.conf))
+  return row
 end
 
 -- Plan one target: the row (status = action in a plan).
@@ -358,9 +484,17 @@ local function plan_one(policy, ctx, t, clients)
     return row
   end
   local ls, err = clients.sls:get_logstore(t.project, t.logstore)
-  if not ls then return nil, err end
+  if not ls then
+    row.action, row.status = "failed", "failed"
+    row.reason = "cannot read the logstore: " .. failure(err)
+    row.error_code = type(err) == "table" and err.code or nil
+    row.request_id = type(err) == "table" and err.request_id or nil
+    return row
+  end
+  row.state = M.state_fingerprint(ls)
   local cur = encconf.parse(ls.encrypt_conf)
   row.current = M.describe(cur)
+  if t.planned then return plan_saved(ctx, t, row) end
   local product = ls.productType
   if not ctx.opts.include_service_projects and type(product) == "string" and product ~= ""
      and product ~= M.CLOUDFIREWALL_PRODUCT then
@@ -380,20 +514,71 @@ local function plan_one(policy, ctx, t, clients)
   row.action, row.reason, row.conf = action, reason, conf
   row.status = action == "skip" and "skipped" or action
   if conf then row.target = M.describe(encconf.parse(conf)) end
+  local earlier = ctx.journal:get(t)
+  if earlier and (earlier.status == "unverified" or earlier.status == "mismatch")
+     and action == "done" then
+    -- written by an earlier run that could not verify it: read now
+    row.verified = earlier
+    row.reason = "verified: written by an earlier run"
+                 .. (earlier.request_id and (" (request id " .. tostring(earlier.request_id)
+                                             .. ")") or "")
+                 .. ", read back now as wanted"
+  end
   return row
+end
+
+-- Record a finished row in the journal.
+local function record(ctx, row, extra)
+  local e = { status = row.status, action = row.action,
+              fingerprint = ctx.policy.fingerprint(row, ctx),
+              time = os.date("!%Y-%m-%dT%H:%M:%SZ") }
+  for k, v in pairs(extra or {}) do e[k] = v end
+  ctx.journal:record(row, e)
 end
 
 -- Apply one planned row; the row, updated.
 local function apply_one(ctx, row, clients)
+  row.started = true
   local r, err = clients.sls:set_encryption(row.project, row.logstore, row.conf,
                                             { via = ctx.opts.via })
+  row.finished = true
+  if not r and type(err) == "table" and err.code == "unverified" and err.written then
+    -- the PUT was accepted, the read-back failed: the logstore is (most
+    -- likely) changed for good; say what is known, and journal it so
+    -- that a rerun reads it again instead of taking it for untouched
+    row.status = "unverified"
+    row.request_id = err.request_id
+    row.error_code = err.cause and err.cause.code or "unverified"
+    row.reason = "written (request id " .. tostring(err.request_id)
+                 .. ") but not verified: the read-back failed: "
+                 .. failure(err.cause or err) .. "; rerun (with --journal) to verify"
+    record(ctx, row, { request_id = err.request_id })
+    return row
+  end
+  if not r and type(err) == "table" and err.code == "drift" and err.written then
+    -- accepted, but the logstore read back lacks the change: written,
+    -- and not as asked; a rerun reads it again (not journaled as done)
+    row.status = "drift"
+    row.request_id, row.error_code, row.drift = err.request_id, "drift", err.field
+    row.reason = tostring(err.message) .. "; rerun (with --journal) to read it again"
+    record(ctx, row, { status = "mismatch", request_id = err.request_id })
+    return row
+  end
+  if not r and type(err) == "table" and err.maybe_written then
+    -- the answer to the write was lost: it may have been carried out
+    -- (it is never sent twice); only a read can tell
+    row.status = "unverified"
+    row.request_id, row.error_code = err.request_id, err.code
+    row.reason = "may have been written (the answer was lost and the write was not "
+                 .. "sent again): " .. failure(err) .. "; rerun (with --journal) to read it"
+    record(ctx, row, { status = "unverified", request_id = err.request_id })
+    return row
+  end
   if not r then
     row.status = "failed"
-    local msg = tostring(err.message or err)
-    if err.code and msg:sub(1, #err.code) ~= err.code then msg = err.code .. ": " .. msg end
-    if (err.attempts or 1) > 1 then msg = msg .. " (after " .. err.attempts .. " attempts)" end
-    row.reason = msg
-    row.error_code, row.request_id = err.code, err.request_id
+    row.reason = failure(err)
+    row.error_code = type(err) == "table" and err.code or nil
+    row.request_id = type(err) == "table" and err.request_id or nil
     return row
   end
   if r.action == "refused" then
@@ -414,9 +599,7 @@ local function apply_one(ctx, row, clients)
       row.reason = "applied, but the service also changed: " .. row.drift
     end
   end
-  ctx.journal:record(row, { status = row.status, action = row.action,
-                            fingerprint = ctx.policy.fingerprint(row, ctx),
-                            time = os.date("!%Y-%m-%dT%H:%M:%SZ") })
+  record(ctx, row)
   return row
 end
 
@@ -431,6 +614,11 @@ local function apply_rows(ctx, rows, label)
       rows[i].status, rows[i].reason = r.status, r.reason
       rows[i].error_code = r.error_code
     end
+  end
+  -- wf.run starts nothing once the user asked to stop: the rest, in order
+  for i = #done + 1, #rows do
+    rows[i].status = "interrupted"
+    rows[i].reason = "not applied: the run was interrupted (rerun to go on)"
   end
   return rows
 end
@@ -457,7 +645,10 @@ local function apply(ctx, rows)
   local todo = {}
   for _, r in ipairs(rows) do
     if M.CHANGES[r.status] then todo[#todo + 1] = r end
-    if r.status == "done" then r.status = "already" end
+    if r.status == "done" then
+      r.status = "already"
+      if r.verified then record(ctx, r, { verified = true }) end
+    end
   end
   local n = ctx.opts.canary
   if n > 0 and #todo > n then
@@ -488,7 +679,64 @@ local function apply(ctx, rows)
   apply_rows(ctx, todo, "applying")
 end
 
---- rollout.main(policy, args) -> exit status (0, 1, 2 or 3; DESIGN §5)
+-- The targets of a saved plan (--plan): its changes, in order.
+local function plan_targets(changes)
+  local targets = {}
+  for _, c in ipairs(changes) do
+    targets[#targets + 1] = { region = c.region, project = c.project,
+                              logstore = c.logstore, planned = c }
+  end
+  table.sort(targets, function(a, b)
+    if a.region ~= b.region then return a.region < b.region end
+    if a.project ~= b.project then return a.project < b.project end
+    return a.logstore < b.logstore
+  end)
+  return targets
+end
+
+-- Run fn(...) (a phase of the run); when the grace after Ctrl-C or
+-- SIGTERM runs out, the host raises "interrupted" in it: return false
+-- then, so that what is known can still be reported.
+local function phase(fn, ...)
+  local ok, a, b = pcall(fn, ...)
+  if ok then return true, a, b end
+  if a == "interrupted" and wf.stopping() then return false end
+  error(a, 0)
+end
+
+-- The rows of a plan stopped by the grace running out: those finished,
+-- in the order of the targets when they are a list (a saved plan), then
+-- the targets not finished; else in the order they finished.
+local function plan_so_far(targets, planned, finished)
+  if getmetatable(targets) ~= nil then return finished end
+  local rows = {}
+  for i, t in ipairs(targets) do
+    rows[i] = planned[t] or wf.not_started(t)
+  end
+  return rows
+end
+
+-- Rows of an apply stopped by the grace running out: an item in flight
+-- may or may not have been written. Returns how many were in flight.
+local function mark_in_flight(rows)
+  local n = 0
+  for _, r in ipairs(rows) do
+    if r.started and not r.finished then
+      n = n + 1
+      r.status = "interrupted"
+      r.reason = "interrupted in flight: the write may have been made; rerun "
+                 .. "(with --journal) to read it again"
+    elseif M.CHANGES[r.status] then
+      r.status = "interrupted"
+      r.reason = "not applied: the run was interrupted (rerun to go on)"
+    end
+  end
+  return n
+end
+
+--- rollout.main(policy, args) -> exit status (0, 1, 2 or 3; 130 or 143
+-- when Ctrl-C or SIGTERM stopped it, after the items in flight ended and
+-- the journal, report and summary were written)
 -- policy: name, usage, summary, description, epilog, options (the
 -- workflow's own), preflight(ctx) (optional; returns true or nil, err
 -- for a failure that ends the run), plan(t, ls, cur, ctx),
@@ -506,14 +754,29 @@ function M.main(policy, args)
     logstore_default = policy.logstore_default or "cloudfirewall-logstore",
     options = options,
   })
+  local changes
+  if opts.plan then
+    if opts.plan_out then M.usage_error(policy, "--plan and --plan-out exclude each other") end
+    local err
+    changes, err = M.read_plan(opts.plan, policy.name)
+    if not changes then M.usage_error(policy, err) end
+    local seen, regions = {}, {}
+    for _, c in ipairs(changes) do
+      if not seen[c.region] then seen[c.region] = true; regions[#regions + 1] = c.region end
+    end
+    table.sort(regions)
+    if #regions > 0 then opts.regions = regions end
+  end
   if policy.apply_requires and opts.apply and not opts[policy.apply_requires.flag] then
     M.usage_error(policy, policy.apply_requires.message)
   end
   if policy.check then policy.check(opts, policy) end
   if not opts.include_service_projects then opts.skip_projects = M.SERVICE_PROJECTS end
+  if #opts.regions == 0 then M.usage_error(policy, "no region: give --region") end
 
   local ctx = M.context(opts, policy)
   local mode = opts.apply and "apply" or "plan (nothing is changed without --apply)"
+  if changes then mode = mode .. " of the saved plan " .. opts.plan end
   ctx:info("%s: %s", policy.name, mode)
   local warning = policy.warning
   if type(warning) == "function" then warning = warning(opts) end
@@ -521,39 +784,51 @@ function M.main(policy, args)
 
   local ok, err
   ctx:info("pre-flight")
-  if policy.preflight then
-    ok, err = task.run(policy.preflight, ctx)
-  else
-    ok, err = task.run(M.preflight_caller, ctx)
+  local done
+  done, ok, err = phase(task.run, policy.preflight or M.preflight_caller, ctx)
+  -- an end before the plan still leaves a (empty) report, not an empty file
+  local function ended(status)
+    if opts.report then report.write(opts.report, {}, REPORT_COLUMNS) end
+    return status
+  end
+  if not done or wf.stopping() then
+    io.stderr:write(policy.name, ": interrupted during the pre-flight: nothing was changed\n")
+    return ended(wf.interrupt_status() or 130)
   end
   if not ok then
     io.stderr:write(policy.name, ": pre-flight failed: ", tostring(err), "\n")
-    return 1
+    return ended(1)
   end
 
-  local targets, failures = wf.targets(opts)
-  if not targets then
-    io.stderr:write(policy.name, ": cannot list the projects: ", tostring(failures), "\n")
-    return 1
-  end
-  ctx.journal = wf.journal(opts.journal, { read_only = not opts.apply })
-
-  local rows = wf.run(targets, function(t, clients)
-    return plan_one(policy, ctx, t, clients)
-  end, opts, "planning")
-  for _, r in ipairs(rows) do
-    if r.status == "failed" and not r.unlisted then -- (unlisted: says so already)
-      r.action = "failed"
-      r.reason = "cannot read the logstore: " .. tostring(r.reason)
+  local targets, failures
+  if changes then
+    targets = plan_targets(changes)
+  else
+    -- a stream: the logstores are listed while the first are planned,
+    -- and a project that cannot be listed is a failed row of wf.run
+    done, targets, failures = phase(wf.targets, opts)
+    if not done or wf.stopping() then
+      io.stderr:write(policy.name, ": interrupted while listing the logstores: "
+                      .. "nothing was changed\n")
+      return ended(wf.interrupt_status() or 130)
+    end
+    if not targets then
+      io.stderr:write(policy.name, ": cannot list the projects: ", tostring(failures), "\n")
+      return ended(1)
     end
   end
-  for _, p in ipairs(failures or {}) do
-    rows[#rows + 1] = { region = p.region, project = p.project, logstore = "*",
-                        action = "failed", status = "failed",
-                        reason = "cannot list the logstores: "
-                                 .. tostring(p.err and p.err.message or p.err),
-                        error_code = p.err and p.err.code }
-  end
+  ctx.journal = wf.journal(opts.journal, { read_only = not opts.apply,
+                                           entries = opts.journal_entries })
+
+  local planned, finished = {}, {}
+  local rows
+  done, rows = phase(wf.run, targets, function(t, clients)
+    local row = plan_one(policy, ctx, t, clients)
+    planned[t] = row
+    finished[#finished + 1] = row
+    return row
+  end, opts, "planning")
+  if not done then rows = plan_so_far(targets, planned, finished) end
   if #rows == 0 then
     ctx:warn("no logstore matches the selection (--region %s, --logstore %s)",
              table.concat(opts.regions, ","), table.concat(opts.logstore or { "*" }, ","))
@@ -561,15 +836,30 @@ function M.main(policy, args)
 
   local status
   if not opts.apply then
+    if opts.plan_out and not wf.stopping() then
+      local wrote, werr = write_plan(opts.plan_out, ctx, rows)
+      if not wrote then
+        io.stderr:write(policy.name, ": cannot write the plan: ", tostring(werr), "\n")
+        return 1
+      end
+    end
     status = wf.finish(rows, opts, PLAN_COLUMNS, "plan", REPORT_COLUMNS)
-    local changes, refused = 0, 0
+    local nchanges, refused = 0, 0
     for _, r in ipairs(rows) do
-      if M.CHANGES[r.status] then changes = changes + 1 end
+      if M.CHANGES[r.status] then nchanges = nchanges + 1 end
       if r.status == "refused" then refused = refused + 1 end
     end
-    if changes > 0 then
-      ctx:warn("nothing changed: rerun with --apply to make the %d planned change%s",
-               changes, changes == 1 and "" or "s")
+    if wf.stopping() then
+      ctx:warn("interrupted: the plan is partial, nothing changed")
+    elseif nchanges > 0 then
+      if opts.plan_out then
+        ctx:warn("nothing changed: plan written to %s; rerun with --apply --plan %s "
+                 .. "to make exactly its %d change%s", opts.plan_out, opts.plan_out,
+                 nchanges, nchanges == 1 and "" or "s")
+      else
+        ctx:warn("nothing changed: rerun with --apply to make the %d planned change%s",
+                 nchanges, nchanges == 1 and "" or "s")
+      end
     elseif refused > 0 then
       ctx:warn("nothing changed, and nothing can change: %d refused (see the reasons)",
                refused)
@@ -577,14 +867,40 @@ function M.main(policy, args)
       ctx:warn("nothing changed, and nothing to change")
     end
     ctx.journal:close()
-    return status
+    return wf.interrupt_status() or status
   end
 
   ctx:info("plan: %d logstores: %s", #rows, count_by(rows, "status"))
-  apply(ctx, rows)
+  if not done or wf.stopping() then
+    for _, r in ipairs(rows) do
+      if M.CHANGES[r.status] then
+        r.status = "interrupted"
+        r.reason = "not applied: the run was interrupted during the plan"
+      elseif r.status == "done" then
+        r.status = "already"
+      end
+    end
+  elseif not phase(apply, ctx, rows) then
+    ctx.abandoned = mark_in_flight(rows)
+  end
   ctx.journal:close()
   status = wf.finish(rows, opts, APPLY_COLUMNS, policy.name, REPORT_COLUMNS)
   if opts.journal then ctx:info("journal: %s (rerun with it to resume)", opts.journal) end
+  local stopped = wf.interrupt_status()
+  if stopped then
+    if ctx.abandoned and ctx.abandoned > 0 then
+      ctx:warn("interrupted: nothing new was started; %d item%s still in flight after "
+               .. "the grace %s abandoned (the write may have been made); rerun%s to "
+               .. "read %s again and go on", ctx.abandoned, ctx.abandoned == 1 and "" or "s",
+               ctx.abandoned == 1 and "was" or "were",
+               opts.journal and " with the same --journal" or "",
+               ctx.abandoned == 1 and "it" or "them")
+    else
+      ctx:warn("the items in flight were finished; rerun%s to go on",
+               opts.journal and " with the same --journal" or "")
+    end
+    return stopped
+  end
   return status
 end
 

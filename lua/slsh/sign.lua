@@ -1,4 +1,4 @@
---- slsh.sign: pure signing primitives (DESIGN §2.2).
+--- slsh.sign: pure signing primitives: no clock, no randomness, no network.
 -- No clock, no randomness, no network: every input is explicit, so each
 -- signer is checked against the vectors the official SDKs publish
 -- (tests/lua/sign_spec.lua). The work is done in C (core/sign.c).

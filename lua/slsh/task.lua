@@ -1,5 +1,5 @@
 --- slsh.task: cooperative tasks on coroutines, and the loop that drives
--- HTTP transfers for them (DESIGN §3).
+-- HTTP transfers for them (docs/design.md, the engine).
 --
 --   local h = task.spawn(fn, ...)          start fn(...) as a task
 --   local v, err = task.wait(h)            its results, or nil, err

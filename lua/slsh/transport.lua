@@ -23,8 +23,9 @@ local sign = require "slsh.sign"
 
 local M = {}
 
--- Codes worth another attempt (DESIGN §4, spec sls-api §8.1 and
--- openapi-rpc-credentials §5.3). Other 4xx never are.
+-- Codes worth another attempt: the transient and throttling codes that
+-- SLS and the RPC services (RAM, KMS, STS) document as retryable. Other
+-- 4xx never are.
 local RETRYABLE = {
   InternalServerError = true, ServerBusy = true, RequestTimeout = true,
   MetaOperationQpsLimitExceeded = true, ServiceUnavailable = true,
@@ -200,7 +201,7 @@ M.parse_http_date = parse_http_date
 
 -- Largest correction we accept from a server's Date header: a server that
 -- claims a time days away is broken, not our clock (a 1970 Date broke the
--- OSS Android SDK's correction, landscape.md pain 13).
+-- OSS Android SDK's clock correction in the field).
 local MAX_SKEW = 24 * 3600
 
 -- Take the offset from a skew answer; true when it was sane and adopted.
@@ -272,12 +273,13 @@ function M.new(opts)
   end
   local config = (rawget(_G, "slsh") and slsh.config) or {}
   local connect_to = opts.connect_to or config.connect_to
+  local ca_file = opts.ca_file or config.ca_file
   local timeout = opts.timeout or 30
-  local key = table.concat({ tostring(connect_to), tostring(opts.ca_file),
+  local key = table.concat({ tostring(connect_to), tostring(ca_file),
                              tostring(timeout), tostring(opts.max_body) }, "|")
   local client = clients[key]
   if not client then
-    client = http.client { connect_to = connect_to, ca_file = opts.ca_file,
+    client = http.client { connect_to = connect_to, ca_file = ca_file,
                            timeout = timeout, max_body = opts.max_body }
     clients[key] = client
   end

@@ -1,4 +1,4 @@
---- slsh.workflow: what every bundled workflow shares (DESIGN §6):
+--- slsh.workflow: what every bundled workflow shares (docs/design.md, how a workflow is built):
 -- the common options, selecting projects and logstores across regions,
 -- one client set per region and options, a journal to resume an
 -- interrupted run, the concurrent loop with its progress bar, the report
@@ -22,8 +22,28 @@ local json = require "slsh.json"
 local task = require "slsh.task"
 local report = require "slsh.report"
 local errors = require "slsh.err"
+local host = require "slsh.host.core"
 
 local M = {}
+
+--- Seconds a workflow has, after Ctrl-C or SIGTERM, to finish the
+-- requests in flight, write its journal and report and print the summary
+-- before it is stopped (SLSH_INTERRUPT_GRACE overrides it).
+M.INTERRUPT_GRACE = 10
+
+--- wf.stopping() -> true once the user asked to stop (Ctrl-C, SIGTERM):
+-- no new item may start; the items in flight end normally.
+function M.stopping()
+  return host.interrupted() ~= false
+end
+
+--- wf.interrupt_status() -> 130 (SIGINT) or 143 (SIGTERM), or nil when
+-- the run was not interrupted: the exit status of a stopped run.
+function M.interrupt_status()
+  local sig = host.interrupted()
+  if sig == "SIGTERM" then return 143 end
+  if sig then return 130 end
+end
 
 --- Options every workflow takes; `mutating` workflows also take --apply.
 function M.common_options(spec)
@@ -38,6 +58,8 @@ function M.common_options(spec)
       help = "project names to leave out" },
     { "logstore", type = "list", metavar = "GLOB",
       help = "logstore names to include", default = spec.logstore_default },
+    { "exclude-logstore", type = "list", metavar = "GLOB",
+      help = "logstore names to leave out" },
     { "concurrency", type = "integer", default = 8, min = 1, max = 128,
       help = "logstores handled at once" },
     { "qps", type = "number", default = 20, min = 0,
@@ -46,21 +68,205 @@ function M.common_options(spec)
     { "retries", type = "integer", default = 4, min = 0, max = 10,
       help = "extra attempts of a request that failed for a retryable reason "
              .. "(5xx, throttling, network), with backoff" },
-    { "report", metavar = "FILE", help = "write a report (.json or .csv)" },
+    { "report", metavar = "FILE",
+      help = "write a report (.json or .csv, created mode 0600; '-': the JSON "
+             .. "report on standard output and everything else on standard error)" },
     { "quiet", type = "flag", help = "no progress bar and no table, only the summary" },
   }
   if spec.mutating then
     table.insert(o, 1, { "apply", type = "flag",
                          help = "make the changes (default: plan only, change nothing)" })
     o[#o + 1] = { "journal", metavar = "FILE",
-                  help = "record each applied item; a rerun with the same file "
-                         .. "skips what is done (resume after interruption)" }
+                  help = "record each applied item (mode 0600); a rerun with the "
+                         .. "same file skips what is done and verifies what was "
+                         .. "written but not verified (resume after interruption); "
+                         .. "a journal that is not one is refused" }
+    o[#o + 1] = { "new-journal", type = "flag",
+                  help = "with --journal: start a new journal, moving an existing "
+                         .. "file aside to FILE.old" }
+    o[#o + 1] = { "accept-refused", metavar = "FILE",
+                  help = "a JSON report of an earlier run: a logstore refused there "
+                         .. "and refused again for the same reason does not make "
+                         .. "the exit status 3 (a known, permanent refusal)" }
   end
   return o
 end
 
+-- Exit 2 with a one-line usage message.
+local function usage_exit(spec, message)
+  io.stderr:write(spec.usage or "slsh", ": ", message, "\n(try --help)\n")
+  os.exit(2)
+end
+
+--- A region id such as cn-hangzhou or ap-southeast-1.
+function M.region_ok(r)
+  return type(r) == "string" and r:match("^[a-z][a-z0-9-]*[a-z0-9]$") ~= nil
+end
+
+--- wf.default_regions() -> list: slsh's --region (a comma-separated
+-- list), else ALIBABA_CLOUD_REGION_ID, else the profile's region_id.
+function M.default_regions()
+  local r = slsh.default_region()
+  local list = {}
+  for item in tostring(r or ""):gmatch("[^,%s]+") do list[#list + 1] = item end
+  return list
+end
+
+-- Whether `path` names a directory (opening one for reading works on
+-- POSIX; reading from it fails with EISDIR).
+local function is_dir(path)
+  local f = io.open(path, "r")
+  if not f then return false end
+  local ok, _, code = f:read(0)
+  f:close()
+  return ok == nil and code == 21
+end
+
+-- The directory part of a path ("." for a bare name).
+local function dirname(path)
+  local d = path:match("^(.*)/[^/]*$")
+  if d == nil then return "." end
+  return d == "" and "/" or d
+end
+
+--- wf.check_output(path, option) -> nil | message: an output file's
+-- place is usable: not a directory, and its directory exists.
+local function check_place(path, option)
+  if is_dir(path) then return option .. " " .. path .. " is a directory" end
+  local dir = dirname(path)
+  if not is_dir(dir) then
+    return option .. " " .. path .. ": no directory " .. dir
+  end
+end
+
+M.check_output = check_place
+
+--- wf.check_journal(path) -> entries (key -> entry) | nil, message: a
+-- journal file read in full; a line that is not a journal entry (a
+-- truncated write, another file) refuses the whole file, naming the line.
+function M.check_journal(path)
+  local done = {}
+  local f = io.open(path, "r")
+  if not f then return done end
+  local n = 0
+  for line in f:lines() do
+    n = n + 1
+    if line:match("%S") then
+      local ok, entry = pcall(json.decode, line)
+      if not ok or type(entry) ~= "table" or type(entry.key) ~= "string"
+         or type(entry.status) ~= "string" then
+        f:close()
+        return nil, string.format("%s line %d is not a journal entry (a truncated "
+                                  .. "line or another file); give --new-journal to "
+                                  .. "start a new journal", path, n)
+      end
+      done[entry.key] = entry
+    end
+  end
+  f:close()
+  return done
+end
+
+-- A previous JSON report's refused rows: "region/project/logstore" -> reason.
+local function read_accepted(path)
+  local f, err = io.open(path, "r")
+  if not f then return nil, "--accept-refused: " .. tostring(err) end
+  local ok, rows = pcall(json.decode, f:read("a"))
+  f:close()
+  if ok and type(rows) == "table" and type(rows.rows) == "table" then rows = rows.rows end
+  if not ok or type(rows) ~= "table" or not json.is_array(rows) then
+    return nil, "--accept-refused " .. path .. " is not a JSON report (a list of rows)"
+  end
+  local set = {}
+  for _, r in ipairs(rows) do
+    if type(r) == "table" and r.status == "refused" and type(r.reason) == "string"
+       and type(r.region) == "string" and type(r.project) == "string"
+       and type(r.logstore) == "string" then
+      set[M.key(r)] = r.reason
+    end
+  end
+  return set
+end
+
+--- wf.check(opts, spec) -> true | nil, message: every option that names
+-- a file or a region, checked before the first request; the report and
+-- journal files are created (mode 0600) here, so that a run never finds
+-- out after its writes that it cannot record them.
+function M.check(opts)
+  for _, r in ipairs(opts.regions) do
+    if not M.region_ok(r) then
+      return nil, "--region takes region ids such as cn-hangzhou, got '" .. r .. "'"
+    end
+  end
+  if opts.project_file then
+    local f, err = io.open(opts.project_file, "r")
+    if not f or is_dir(opts.project_file) then
+      return nil, "--project-file: cannot read " .. (f and opts.project_file .. ": a directory"
+                                                     or tostring(err))
+    end
+    f:close()
+  end
+  if opts.accept_refused then
+    local set, err = read_accepted(opts.accept_refused)
+    if not set then return nil, err end
+    opts.accepted_refusals = set
+  end
+  local rpath = opts.report
+  if rpath and rpath ~= "-" then
+    local bad = check_place(rpath, "--report")
+    if bad then return nil, bad end
+    if not (rpath:match("%.json$") or rpath:match("%.csv$")) then
+      return nil, "--report " .. rpath .. ": the name must end in .json or .csv "
+                  .. "(or be '-' for JSON on standard output)"
+    end
+  end
+  local journal = opts.journal
+  if journal then
+    local bad = check_place(journal, "--journal")
+    if bad then return nil, bad end
+    if opts.new_journal then
+      opts.journal_entries = {}
+    else
+      local entries, err = M.check_journal(journal)
+      if not entries then return nil, "--journal " .. err end
+      opts.journal_entries = entries
+    end
+  elseif opts.new_journal then
+    return nil, "--new-journal needs --journal FILE"
+  end
+  if opts.plan_out then
+    if opts.apply then return nil, "--plan-out writes a plan: give it without --apply" end
+    local bad = check_place(opts.plan_out, "--plan-out")
+    if bad then return nil, bad end
+  end
+  -- the files last: nothing is created when another option is wrong
+  if rpath and rpath ~= "-" then
+    -- the report is written as PATH.tmp and renamed: try that place now
+    -- (nothing is left at PATH, which never holds half a document)
+    local ok, err = host.create_private(rpath .. ".tmp")
+    if not ok then return nil, "--report: cannot write " .. tostring(err) end
+    os.remove(rpath .. ".tmp")
+  end
+  if journal and opts.apply then
+    if opts.new_journal then
+      local f = io.open(journal, "r")
+      if f then
+        f:close()
+        local ok, err = os.rename(journal, journal .. ".old")
+        if not ok then return nil, "--new-journal: cannot move " .. tostring(err) end
+      end
+    end
+    local ok, err = host.create_private(journal)
+    if not ok then return nil, "--journal: cannot write " .. tostring(err) end
+  end
+  return true
+end
+
 --- wf.parse(args, spec) -> opts: the workflow's options plus the common
--- ones; --help explains all of them; usage errors exit 2.
+-- ones; --help explains all of them; usage errors (a bad option, a file
+-- that cannot be read or written, a region that is not one) exit 2
+-- before anything is sent. From here on, Ctrl-C and SIGTERM let the run
+-- finish what is in flight (wf.stopping()) instead of stopping it dead.
 function M.parse(args, spec)
   local options = {}
   for _, o in ipairs(spec.options or {}) do options[#options + 1] = o end
@@ -72,15 +278,26 @@ function M.parse(args, spec)
   full.options = options
   local opts = cli.parse(args, full)
   if spec.common ~= false then
-    opts.regions = opts.region or { slsh.config.region }
-    if #opts.regions == 0 then
-      io.stderr:write(spec.usage, ": no region: give --region (to slsh or to the workflow)\n")
-      os.exit(2)
+    opts.regions = opts.region or M.default_regions()
+    if #opts.regions == 0 and not opts.plan then
+      usage_exit(spec, "no region: give --region (to slsh or to the workflow), "
+                       .. "ALIBABA_CLOUD_REGION_ID or a profile with region_id")
     end
+    local ok, err = M.check(opts)
+    if not ok then usage_exit(spec, err) end
+    -- wf.run stops starting items once wf.stopping(); a workflow without
+    -- the common loop (setup-role) is simply stopped
+    host.finish_on_interrupt(math.tointeger(tonumber(os.getenv("SLSH_INTERRUPT_GRACE")))
+                             or M.INTERRUPT_GRACE)
   end
-  -- --report -: standard output is the report's; everything else that
-  -- the workflow prints goes to standard error
-  if opts.report == "-" then io.output(io.stderr) end
+  if opts.report == "-" then
+    -- --report -: standard output is the report's; everything else that
+    -- the workflow prints goes to standard error
+    io.output(io.stderr)
+  else
+    -- progress lines reach a log file as they happen (tail -f)
+    io.stdout:setvbuf("line")
+  end
   return opts
 end
 
@@ -300,11 +517,15 @@ function Targets:list(p)
   push(self.lists, entry)
   self.listing = self.listing + 1
   local sls, globs = M.clients(p.region, self.opts).sls, self.opts.logstore
+  local excluded = self.opts.exclude_logstore
   entry.task = task.spawn(function()
     local names = {}
     local ok, err = pcall(function()
       for name in sls:logstores(p.project) do
-        if not globs or any_glob(globs, name) then names[#names + 1] = name end
+        if (not globs or any_glob(globs, name))
+           and not (excluded and any_glob(excluded, name)) then
+          names[#names + 1] = name
+        end
       end
     end)
     self.listing = self.listing - 1
@@ -398,23 +619,27 @@ end
 local Journal = {}
 Journal.__index = Journal
 
---- wf.journal(path, {read_only=?}) -> journal (path nil: a journal that
--- remembers nothing). read_only reads the entries but never creates or
--- writes the file (a plan shows what a resumed apply would skip).
+--- wf.journal(path, {read_only=?, entries=?}) -> journal (path nil: a
+-- journal that remembers nothing). read_only reads the entries but never
+-- creates or writes the file (a plan shows what a resumed apply would
+-- skip). entries: the file as wf.check read it (else it is read here). A
+-- file with a line that is not an entry raises (a usage error): appending
+-- to it would hide what it was.
 function M.journal(path, jopts)
   local self = setmetatable({ path = path, done = {} }, Journal)
   if not path then return self end
-  local f = io.open(path, "r")
-  if f then
-    for line in f:lines() do
-      local entry = json.decode(line)
-      if type(entry) == "table" and entry.key then self.done[entry.key] = entry end
+  local entries = jopts and jopts.entries
+  if not entries then
+    local err
+    entries, err = M.check_journal(path)
+    if not entries then
+      error(errors.new { code = "usage", field = "journal", message = err }, 0)
     end
-    f:close()
   end
+  self.done = entries
   if jopts and jopts.read_only then return self end
-  local err
-  self.file, err = io.open(path, "a")
+  local ok, err = host.create_private(path)
+  if ok then self.file, err = io.open(path, "a") end
   if not self.file then
     error(errors.new { code = "io", field = "journal", message = err }, 0)
   end
@@ -444,9 +669,13 @@ function Journal:close()
   if self.file then self.file:close() end
 end
 
---- wf.stopping() -> true once the run should start no new item (the
--- user pressed Ctrl-C); wf.run asks before each item.
-function M.stopping() return false end
+--- wf.not_started(target) -> the row of an item the run did not start
+-- because the user asked it to stop.
+function M.not_started(t)
+  return { region = t.region, project = t.project, logstore = t.logstore,
+           status = "interrupted", action = t.action,
+           reason = "not started: the run was interrupted (rerun to go on)" }
+end
 
 -- How many items may be started beyond the oldest one not finished, per
 -- unit of --concurrency: finished rows wait (in memory) until every
@@ -456,25 +685,34 @@ local WINDOW = 16
 local WINDOW_WAIT = 0.01
 
 -- The row of an item that did not give one: fn raised or returned nil,
--- err, or the item is a listing that failed.
+-- err, or the item is a listing that failed. A Lua error is a bug in
+-- slsh, not a fact about the logstore: its row says so (the traceback
+-- goes to standard error with -v -v), never a bare "attempt to index a
+-- nil value". The world's errors keep their code and request id.
 local function failed_row(t, e)
-  local reason
+  local reason, code
   if t.err then
     reason = (t.project == "*" and "cannot list the projects: "
               or "cannot list the logstores: ") .. tostring(e.message or e)
-  elseif errors.is(e) and e.code == "lua_error" then
-    reason = "internal error (a bug in slsh; please report it): " .. tostring(e.message)
-  elseif e ~= nil then
-    reason = tostring(e.message or e)
+    code = type(e) == "table" and e.code or nil
+  elseif e == nil then
+    reason, code = "no result (a bug in slsh; please report it)", "internal"
+  elseif not errors.is(e) or e.code == "lua_error" or e.code == "internal" then
+    local msg = tostring(type(e) == "table" and e.message or e)
+    reason, code = "internal error (a bug in slsh; please report it): " .. msg, "internal"
+    if (slsh.config.verbose or 0) >= 2 and type(e) == "table" and e.traceback then
+      io.stderr:write("slsh: ", M.key(t), ": ", msg, "\n", tostring(e.traceback), "\n")
+    end
   else
-    reason = "no result (a bug in slsh; please report it)"
+    reason, code = tostring(e.message or e), e.code
+    if code and reason:sub(1, #code) ~= code then reason = code .. ": " .. reason end
   end
   return { region = t.region, project = t.project, logstore = t.logstore,
-           status = "failed", action = "failed", reason = reason,
-           error_code = type(e) == "table" and e.code ~= "lua_error" and e.code or nil,
+           status = "failed", action = "failed", reason = reason, error_code = code,
            request_id = type(e) == "table" and e.request_id or nil,
            unlisted = t.err and true or nil }
 end
+M.failed_row = failed_row
 
 -- Error objects for anything fn raises (a traceback kept for -v -v).
 local function as_error(e)
@@ -565,7 +803,23 @@ end
 --- Row statuses that make a run finish with exit status 3: `held` is an
 -- item a workflow stopped before (a failed canary), `drift` one whose
 -- change was made but altered other fields too.
-M.BAD_STATUS = { failed = true, refused = true, held = true, drift = true }
+-- `unverified` one that was written but could not be read back.
+M.BAD_STATUS = { failed = true, refused = true, held = true, drift = true,
+                 unverified = true }
+
+--- wf.counts_against(row, opts) -> whether the row makes the exit status
+-- 3: its status is bad, and it is not a refusal --accept-refused knew
+-- (same logstore, same reason).
+function M.counts_against(row, opts)
+  if not M.BAD_STATUS[row.status] then return false end
+  local known = opts and opts.accepted_refusals
+  if row.status == "refused" and known and row.region and row.project and row.logstore
+     and known[M.key(row)] == row.reason then
+    row.accepted = true
+    return false
+  end
+  return true
+end
 
 local Output = { __name = "slsh.workflow.output" }
 Output.__index = Output
@@ -609,7 +863,7 @@ function Output:add(row)
   local s = row.status or "?"
   self.total = self.total + 1
   self.counts[s] = (self.counts[s] or 0) + 1
-  if M.BAD_STATUS[s] then self.bad = self.bad + 1 end
+  if M.counts_against(row, self.opts) then self.bad = self.bad + 1 end
   if spec.show and not spec.show(row) then return end
   self.shown = self.shown + 1
   if self.table then self.table:add(row) end
@@ -645,7 +899,9 @@ end
 --- wf.finish(rows, opts, columns, summary_title?, report_columns?) -> exit status
 -- Prints the table (unless --quiet) and the summary, closes --report, and
 -- returns 0, 3 when the verdict says so (default: some item's status is
--- in wf.BAD_STATUS), or 1 when the report could not be written. The
+-- in wf.BAD_STATUS and not a refusal --accept-refused knows), 1 when the
+-- report could not be written, or 130/143 when the run was interrupted
+-- (the report then holds the rows finished). The
 -- second form runs a list of rows through a wf.output first (the report
 -- is then opened only now).
 function M.finish(out, opts, columns, summary_title, report_columns)
@@ -678,8 +934,16 @@ function M.finish(out, opts, columns, summary_title, report_columns)
     io.write("report written to ", opts.report == "-" and "standard output" or opts.report,
              "\n")
   end
-  if spec.verdict then return spec.verdict(out) end
-  return out.bad > 0 and 3 or 0
+  local status
+  if spec.verdict then status = spec.verdict(out) else status = out.bad > 0 and 3 or 0 end
+  local stopped = M.interrupt_status()
+  if stopped then
+    -- an interrupted run's report is partial: its output and status say so
+    io.write("interrupted: nothing new was started after the signal; the ", out.total,
+             " logstores above were finished, the others not looked at\n")
+    return stopped
+  end
+  return status
 end
 
 return M

@@ -31,7 +31,7 @@ static double now(void)
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Vector A's UpdateLogStore (sls-api.md §3.3), with STS. The body is
+/* Vector A's UpdateLogStore (tests/core/test_sign.c), with STS. The body is
  * not passed: it would add the MD5 / SHA-256 check of the body, which is
  * the caller's hashing, not signing. */
 static const struct slsh_sign_pair v1_headers[] = {

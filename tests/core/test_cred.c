@@ -206,7 +206,7 @@ static void run_cases(const struct rcase *t, size_t n)
   "\",\"mode\":\"AK\",\"access_key_id\":\"" id "\"," \
   "\"access_key_secret\":\"s3cr3t-" id "\"}]}"
 
-/* Every environment name and legacy name (spec §6.1). */
+/* Every environment name and legacy name (the SDKs', the CLI's, Terraform's). */
 static void env_names(void **state)
 {
   static const struct rcase t[] = {

@@ -168,7 +168,7 @@ static void test_sha256_known_answers(void **state)
   hex(out, 32, got);
   assert_string_equal(got, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9c"
                            "b410ff61f20015ad");
-  /* Vector A's UpdateLogStore body (sls-api.md §4). */
+  /* Vector A's UpdateLogStore body (the SLS signing vectors in test_sign.c). */
   assert_int_equal(slsh_crypto_sha256("{\"logstoreName\":\"my-logstore\","
     "\"ttl\":30,\"shardCount\":2,\"encrypt_conf\":{\"enable\":true,"
     "\"encrypt_type\":\"default\"}}", 110, out), 0);

@@ -745,7 +745,7 @@ static void test_with_enable(void **state)
   assert_int_equal(e.code, SLSH_E_INVALID_ARGUMENT);
 }
 
-/* A GetLogStore answer with every field seen in any source (spec §6). */
+/* A GetLogStore answer with every field seen in any source (API reference, SDKs, Terraform). */
 #define LOGSTORE_HEAD "{\"logstoreName\":\"cloudfirewall-logstore\"," \
   "\"ttl\":180,\"shardCount\":2,\"enable_tracking\":false,\"autoSplit\":" \
   "true,\"maxSplitShard\":64,\"appendMeta\":true,\"telemetryType\":\"\"," \

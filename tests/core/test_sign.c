@@ -1,12 +1,11 @@
 /*
- * Known-answer tests of the signers (core/sign.c): every vector quoted in
- * the project's spec (sls-api.md §3-4, openapi-rpc-credentials.md §1-2),
- * which the official SDKs' unit tests and the Alibaba Cloud docs publish
- * or which were computed for this project, plus the SDK test vectors
+ * Known-answer tests of the signers (core/sign.c): every vector that the
+ * official SDKs' unit tests and the Alibaba Cloud docs publish, or that
+ * was computed for this project (marked COMPUTED), plus the SDK test vectors
  * found beside them. Then the canonical order, the refusals, and the
  * date helpers.
  *
- * The vectors are copied here (tests must not read /work/shared).
+ * The vectors are copied here, so the tests stand on their own.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,7 +83,7 @@ static const char v4_body[] = "adasd= -asd zcas";
   "aedba524ea808be2eda0b21cae2b6df31a07f52328a3b57ae14555bfdc05249e"
 
 static const struct http_case http_cases[] = {
-  /* ---- SLS V1, sls-api.md §3.2: SDK unit tests ---- */
+  /* ---- SLS V1: SDK unit tests ---- */
   {"GO TestSignatureGet", V1, "GET", "/logstores", {{0}},
    {P("x-log-apiversion", "0.6.0"), P("x-log-signaturemethod", "hmac-sha1"),
     P("x-log-bodyrawsize", "0"), P("Date", "Mon, 3 Jan 2010 08:33:47 GMT")},
@@ -172,7 +171,7 @@ static const struct http_case http_cases[] = {
    rust_body, sizeof(rust_body) - 1, "test-access-key-id", "test-access-key",
    NULL, NULL, "LOG test-access-key-id:K3rw5WXRe77aZ/meSyEa8NNUYFc=", NULL,
    NULL},
-  /* ---- SLS V1, §3.3 [COMPUTED] ---- */
+  /* ---- SLS V1 [COMPUTED] ---- */
   {"COMPUTED A: UpdateLogStore with STS", V1, "PUT",
    "/logstores/my-logstore", {{0}},
    {P("Host", "my-project.cn-hangzhou.log.aliyuncs.com"),
@@ -211,7 +210,7 @@ static const struct http_case http_cases[] = {
    body_a, sizeof(body_a) - 1, "mockAccessKeyID", "mockAccessKeySecret",
    NULL, NULL, "LOG mockAccessKeyID:ZYDwCOz4V8U4yhZsA5uLa9drC6c=", NULL,
    NULL},
-  /* ---- SLS V1 hmac-sha256, §3.4 [COMPUTED] ---- */
+  /* ---- SLS V1 hmac-sha256 [COMPUTED] ---- */
   {"COMPUTED A without STS, hmac-sha256", V1, "PUT",
    "/logstores/my-logstore", {{0}},
    {P("Date", "Mon, 03 Jan 2022 08:33:47 GMT"),
@@ -223,7 +222,7 @@ static const struct http_case http_cases[] = {
    NULL, NULL,
    "LOG mockAccessKeyID:08iyvcIl0JQTTfXURD2XrQLc+gEDtTM/cxtfnTBbqZI=", NULL,
    NULL},
-  /* ---- SLS V4, §4: GO signature_v4_test.go = PY tests/unit/test_auth.py.
+  /* ---- SLS V4: GO signature_v4_test.go = PY tests/unit/test_auth.py.
    * Their header maps also hold " Ko " (and GO's ""), which are not HTTP
    * header names and are not signed; slsh refuses them (see the refusal
    * table), so they are left out here: the signatures do not change. */
@@ -289,7 +288,7 @@ static const struct http_case http_cases[] = {
    "x-log-date:20220103T083347Z\n\n"
    "content-type;host;x-log-apiversion;x-log-bodyrawsize;"
    "x-log-content-sha256;x-log-date\n" A_SHA, NULL},
-  /* ---- ACS3, openapi-rpc-credentials.md §2.4 ---- */
+  /* ---- ACS3: the Alibaba Cloud docs' example ---- */
   {"V3-A: Alibaba V3 doc, RunInstances", ACS3, "POST", "/",
    {P("ImageId", "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd"),
     P("RegionId", "cn-shanghai")},

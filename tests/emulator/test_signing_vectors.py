@@ -1,6 +1,6 @@
 """Known-answer tests of the emulator's verifier (emulator/signing.py)
-against the vectors published in the SDKs and docs (copied here from
-spec/sls-api.md and spec/openapi-rpc-credentials.md)."""
+against the vectors published in the official SDKs' unit tests and the
+Alibaba Cloud docs (the same vectors as tests/core/test_sign.c)."""
 
 import hashlib
 import unittest

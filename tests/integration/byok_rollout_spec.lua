@@ -351,11 +351,11 @@ describe("byok-rollout", function()
     local lines = {}
     for l in text:gmatch("([^\r\n]+)") do lines[#lines + 1] = l end
     assert.equal("region,project,logstore,current,action,status,target,result,reason,"
-                 .. "drift,error_code,request_id", lines[1])
+                 .. "drift,error_code,request_id,accepted", lines[1])
     assert.equal(17, #lines)
     assert.truthy(text:find("cn-hangzhou,app-hz,byok-off,byok " .. fx.KEY
                             .. " default (off),enable,enable,byok " .. fx.KEY
                             .. " default,,BYOK with this region's key but disabled: "
-                            .. "only enable changes,,,", 1, true), text)
+                            .. "only enable changes,,,,", 1, true), text)
   end)
 end)

@@ -82,6 +82,44 @@ describe("slsh run setup-role", function()
     assert.equal(before, json.encode(c:state()))
   end)
 
+  it("saves a plan and makes exactly it, refusing it once the role changed", function()
+    local plan = run.tmpname(".json")
+    local r = setup_role { "--role", "half-role", "--plan-out", plan }
+    assert.equal(0, r.code, r.stderr)
+    local f = assert(io.open(plan))
+    local doc = json.decode(f:read("a"))
+    f:close()
+    assert.equal("setup-role", doc.workflow)
+    assert.equal("half-role", doc.role)
+    assert.equal(2, #doc.changes) -- the trust statement and the crypto policy
+    local p = io.popen("stat -c %a " .. run.quote(plan))
+    assert.equal("600", p:read("l"))
+    p:close()
+    r = setup_role { "--role", "other", "--apply", "--plan", plan }
+    assert.equal(2, r.code)
+    assert.matches("was made for --role half-role", r.stderr, 1, true)
+    -- the world moves: someone fixes the trust meanwhile
+    local st = c:state()
+    local role = role_in(st, "half-role")
+    local trust = json.decode(role.AssumeRolePolicyDocument)
+    trust.Statement[#trust.Statement + 1] = { Action = "sts:AssumeRole", Effect = "Allow",
+                                              Principal = { Service = { "log.aliyuncs.com" } } }
+    role.AssumeRolePolicyDocument = json.encode(trust)
+    c:control("PUT", "state", st)
+    local before = json.encode(c:state())
+    r = setup_role { "--role", "half-role", "--apply", "--plan", plan }
+    assert.equal(3, r.code, r.stdout .. r.stderr)
+    assert.matches("refused: the role or the user changed since the plan", r.stdout, 1, true)
+    assert.equal(before, json.encode(c:state()))
+    -- as planned: made
+    c:control("PUT", "state", state())
+    r = setup_role { "--role", "half-role", "--apply", "--plan", plan }
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    assert.matches("applied 2 changes", r.stdout, 1, true)
+    assert.same(KMS_POLICIES, policies_of(role_in(c:state(), "half-role")))
+    os.remove(plan)
+  end)
+
   it("adds log.aliyuncs.com to an untrusted role and keeps its other statements", function()
     local r = setup_role { "--role", "untrusted-role", "--apply" }
     assert.equal(0, r.code, r.stderr)

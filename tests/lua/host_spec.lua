@@ -1,4 +1,4 @@
--- The slsh command line (DESIGN §5): scripts, -e, run, REPL fallback on
+-- The slsh command line: scripts, -e, run, REPL fallback on
 -- standard input, exit statuses, error reporting, module loading.
 local run = require "run"
 
@@ -117,8 +117,32 @@ describe("slsh command", function()
       kill -INT $pid; wait $pid; code=$?; cat ]] .. out .. [[; exit $code]]
     local r = run.sh("sh -c " .. run.quote(script))
     os.remove(out)
+    assert.equal(130, r.code)
+    assert.equal("ready\nslsh: interrupted\n", r.stdout) -- one line, no traceback
+  end)
+
+  it("stops a running script on SIGTERM with 143, one line", function()
+    local out = os.tmpname()
+    local script = run.quote(run.bin) .. [[ -e 'io.write("ready\n") io.flush() ]]
+      .. [[while true do end' >]] .. out .. [[ 2>&1 & pid=$!
+      n=0; until grep -q ready ]] .. out .. [[ || [ $n -gt 200 ]; do
+        sleep 0.05; n=$((n+1)); done
+      kill -TERM $pid; wait $pid; code=$?; cat ]] .. out .. [[; exit $code]]
+    local r = run.sh("sh -c " .. run.quote(script))
+    os.remove(out)
+    assert.equal(143, r.code)
+    assert.equal("ready\nslsh: interrupted\n", r.stdout)
+  end)
+
+  it("tells the world's errors in one line, with a traceback only for -v -v", function()
+    local code = "error(slsh.err.new { code = 'Unauthorized', message = 'denied' })"
+    local r = run.slsh { "-e", code }
     assert.equal(1, r.code)
-    assert.matches("interrupted", r.stdout)
+    assert.equal("slsh: Unauthorized: denied\n", r.stderr)
+    r = run.slsh { "-v", "-v", "-e", code }
+    assert.truthy(r.stderr:find("stack traceback", 1, true), r.stderr)
+    r = run.slsh { "-e", "local t; return t.x" }
+    assert.truthy(r.stderr:find("stack traceback", 1, true), r.stderr) -- a bug
   end)
 
   it("loads Lua modules from SLSH_LUA_PATH when set", function()

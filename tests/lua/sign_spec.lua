@@ -1,7 +1,7 @@
--- slsh.sign through the Lua API (DESIGN §2.2): every vector of the
--- spec (sls-api.md §3-4, openapi-rpc-credentials.md §1-2) again, then the
--- Lua conversions (lists, numbers, booleans, header case) and misuse.
--- The vectors are copied here; tests do not read /work/shared.
+-- slsh.sign through the Lua API: every published signing vector of the
+-- official SDKs' unit tests and the Alibaba Cloud docs (as in
+-- tests/core/test_sign.c) again, then the Lua conversions (lists,
+-- numbers, booleans, header case) and misuse.
 
 local sign = slsh.sign
 

@@ -43,12 +43,67 @@ describe("slsh.workflow", function()
     os.remove(path)
   end)
 
+  it("refuses a journal with a line that is not an entry, naming the line", function()
+    local path = os.tmpname()
+    local f = assert(io.open(path, "w"))
+    f:write('{"key":"r/p/a","status":"applied"}\n\n{"key":"r/p/b","status":"appl')
+    f:close()
+    local entries, err = wf.check_journal(path)
+    assert.is_nil(entries)
+    assert.matches(path .. " line 3 is not a journal entry", err, 1, true)
+    assert.has_error(function() wf.journal(path) end)
+    f = assert(io.open(path, "w"))
+    f:write('{"key":"r/p/a","status":"applied"}\n["not", "an", "entry"]\n')
+    f:close()
+    entries, err = wf.check_journal(path)
+    assert.is_nil(entries)
+    assert.matches("line 2", err, 1, true)
+    os.remove(path)
+    assert.same({}, wf.check_journal(path)) -- no file yet: an empty journal
+  end)
+
+  it("checks regions, files and their places before anything runs", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. dir))
+    local function check(o)
+      o.regions = o.regions or { "cn-hangzhou" }
+      return wf.check(o)
+    end
+    assert.is_true(check {})
+    assert.matches("got 'cn hangzhou'", select(2, check { regions = { "cn hangzhou" } }))
+    assert.matches("must end in .json or .csv",
+                   select(2, check { report = dir .. "/r.txt" }), 1, true)
+    assert.matches("is a directory", select(2, check { report = dir }), 1, true)
+    assert.matches("no directory", select(2, check { journal = dir .. "/no/j.jsonl" }), 1, true)
+    assert.matches("needs --journal", select(2, check { new_journal = true }), 1, true)
+    assert.is_nil(io.open(dir .. "/r.json")) -- nothing created by a failed check
+    local o = { report = dir .. "/r.json", journal = dir .. "/j.jsonl", apply = true }
+    assert.is_true(check(o))
+    assert.is_nil(io.open(dir .. "/r.json")) -- tried, but only written at the end
+    assert.is_nil(io.open(dir .. "/r.json.tmp"))
+    assert.truthy(io.open(dir .. "/j.jsonl")) -- created up front
+    assert.same({}, o.journal_entries)
+    os.execute("rm -rf " .. dir)
+  end)
+
   it("exits 3 when an item failed or was refused", function()
     local out, tmp = io.output(), os.tmpname()
     io.output(tmp)
     assert.equal(0, wf.finish({ { status = "done" } }, { quiet = true }, { "status" }))
     assert.equal(3, wf.finish({ { status = "done" }, { status = "refused" } },
                               { quiet = true }, { "status" }))
+    assert.equal(3, wf.finish({ { status = "unverified" } }, { quiet = true }, { "status" }))
+    -- a refusal a baseline knows (same logstore, same reason) does not count
+    local row = { region = "r", project = "p", logstore = "l", status = "refused",
+                  reason = "service key chosen" }
+    assert.equal(0, wf.finish({ row }, { quiet = true,
+                                         accepted_refusals = { ["r/p/l"] = "service key chosen" } },
+                              { "status" }))
+    row.accepted = nil
+    assert.equal(3, wf.finish({ row }, { quiet = true,
+                                         accepted_refusals = { ["r/p/l"] = "another reason" } },
+                              { "status" }))
     io.output():close()
     io.output(out)
     os.remove(tmp)

@@ -1,7 +1,6 @@
 'use strict';
-// The signature vectors of the project's spec (spec/sls-api.md §3-4,
-// spec/openapi-rpc-credentials.md §1-2; copied here, tests do not read the
-// spec at run time) computed by the official SDKs' own signing functions.
+// The signature vectors that the official SDKs' unit tests and the Alibaba
+// Cloud docs publish (the same as tests/core/test_sign.c) computed by the official SDKs' own signing functions.
 // slsh's C known-answer tests use the same vectors, so this ties them to
 // what the SDKs really compute, including the ones marked COMPUTED there.
 // No network: these functions take every input explicitly.

@@ -26,6 +26,12 @@ function M.tmpname(ext)
   return base .. ext
 end
 
+--- run.unsanitize(text) -> text without the "Suppressions used" block
+-- LeakSanitizer prints at exit in the ASan build (not the program's).
+function M.unsanitize(text)
+  return (text:gsub("%-%-%-%-%-+\nSuppressions used:\n.-\n%-%-%-%-%-+\n\n?", ""))
+end
+
 --- run.sh(command_line, {stdin=, env={K=V}}) -> {code=, stdout=, stderr=}
 function M.sh(cmd, opts)
   opts = opts or {}
@@ -44,7 +50,8 @@ function M.sh(cmd, opts)
   local _, _, code = os.execute(prefix .. cmd .. " <" .. (inp or "/dev/null")
                                 .. " >" .. out .. " 2>" .. err)
   if inp then os.remove(inp) end
-  return { code = code, stdout = slurp(out), stderr = slurp(err) }
+  return { code = code, stdout = M.unsanitize(slurp(out)),
+           stderr = M.unsanitize(slurp(err)) }
 end
 
 --- run.slsh({args...}, opts) -> {code=, stdout=, stderr=}

@@ -1,6 +1,6 @@
 /*
  * Credentials: the part of the credential chain that is parsing and
- * deciding (spec/openapi-rpc-credentials.md §6). No network here: the
+ * deciding, in the order of the official SDKs' default chain. No network here: the
  * resolver reads the environment, ~/.aliyun/config.json and the INI file
  * and says either "these are the credentials" or "fetch them like this"
  * (AssumeRole, ECS metadata, a credentials URI). The fetches themselves go
@@ -76,7 +76,7 @@ struct slsh_cred_opts {
 };
 
 /* Walk the chain: explicit keys, environment, ~/.aliyun/config.json, the
- * INI file, ECS metadata, credentials URI (spec §6.2). On success *out is
+ * INI file, ECS metadata, credentials URI. On success *out is
  * the source (caller frees) and returns 0. Malformed sources, named
  * profiles that do not exist and "nothing anywhere" return -1 with `e`
  * set (credentials_invalid, credentials_missing; invalid_argument for

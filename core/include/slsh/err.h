@@ -3,7 +3,7 @@
  *
  * A core function that can fail takes a `struct slsh_err *` (which may be
  * NULL) and fills it in; it never prints and never aborts. The Lua bindings
- * turn one into an error object (DESIGN §2.1).
+ * turn one into an error object (docs/design.md, the error model).
  */
 #ifndef SLSH_ERR_H
 #define SLSH_ERR_H

@@ -1,5 +1,5 @@
 /*
- * JSON that loses nothing (DESIGN §2.5, §4).
+ * JSON that loses nothing (docs/design.md, JSON fidelity).
  *
  * slsh updates logstores by GET, merge, PUT of the complete document, so a
  * document read from a cloud API must come back out byte for byte: key
