@@ -471,7 +471,8 @@ local function copy_shard(ctx, row, src, tgt, shard, tshard, meter)
   end
   local resumed = cp ~= nil
   local function save(extra)
-    local e = { cursor = cursor, stop = stop, skip = skip, tcursor = tcursor,
+    local e = { status = "copying", cursor = cursor, stop = stop, skip = skip,
+                tcursor = tcursor,
                 read = st.read, written = st.written, bytes = st.bytes,
                 time = os.date("!%Y-%m-%dT%H:%M:%SZ") }
     for k, v in pairs(extra or {}) do e[k] = v end
@@ -518,7 +519,7 @@ local function copy_shard(ctx, row, src, tgt, shard, tshard, meter)
     end
     cursor, skip = nextc, 0
   end
-  save { done = true }
+  save { done = true, status = "copied" }
   meter.done = meter.done + 1
   return st
 end
@@ -700,7 +701,7 @@ local function ensure_project(ctx, tgt)
 end
 
 local function fail(row, err, what)
-  row.status = "failed"
+  row.status = err and err.code == "interrupted" and "interrupted" or "failed"
   local msg = tostring(err and err.message or err)
   if err and err.code and msg:sub(1, #err.code) ~= err.code then msg = err.code .. ": " .. msg end
   row.reason = what .. ": " .. msg
@@ -787,7 +788,8 @@ if not out then
   io.stderr:write(NAME, ": ", tostring(oerr), "\n")
   os.exit(2)
 end
-local ok_j, journal = pcall(wf.journal, opts.journal, { read_only = not opts.apply })
+local ok_j, journal = pcall(wf.journal, opts.journal, { read_only = not opts.apply,
+                                                        entries = opts.journal_entries })
 if not ok_j then
   out:discard()
   io.stderr:write(NAME, ": ", tostring(journal), "\n")
@@ -795,10 +797,26 @@ if not ok_j then
 end
 ctx.journal = journal
 
+-- Run fn(...) (a phase of the run); when the grace after Ctrl-C or
+-- SIGTERM runs out, the host raises "interrupted" in it: false then.
+local function phase(fn, ...)
+  local ok, a, b, c = pcall(fn, ...)
+  if ok then return true, a, b, c end
+  if a == "interrupted" and wf.stopping() then return false end
+  error(a, 0)
+end
+
+-- The run ends before anything was written (interrupted, or failed).
+local function ended_early(status, message)
+  out:discard()
+  io.stderr:write(NAME, ": ", message, "\n")
+  os.exit(status)
+end
+
 ctx.pre:info("%s: %s", NAME, opts.apply and "apply"
              or "plan (nothing is changed without --apply)")
 ctx.pre:info("pre-flight")
-local ok, err = task.run(function()
+local done, ok, err = phase(task.run, function()
   local src = wf.clients(opts.regions[1], opts).sls
   local tgt = wf.clients(opts.to_region, topts).sls
   if opts.key then
@@ -827,27 +845,34 @@ local ok, err = task.run(function()
   ctx.pre:item("encryption", "%s", describe(ctx.want_conf))
   return true
 end)
-if not ok then
-  out:discard()
-  io.stderr:write(NAME, ": pre-flight failed: ", tostring(err), "\n")
-  os.exit(1)
+if not done or wf.stopping() then
+  ended_early(wf.interrupt_status() or 130, "interrupted during the pre-flight: nothing was "
+              .. "changed")
 end
+if not ok then ended_early(1, "pre-flight failed: " .. tostring(err)) end
 ctx.fingerprint = table.concat({ "migrate", opts.to_region, opts.to, describe(ctx.want_conf),
                                  opts.copy_data and "data" or "config",
                                  tostring(opts.from_t), tostring(opts.to_t) }, " ")
 
-local targets, lerr = wf.targets(opts)
-if not targets then
-  out:discard()
-  io.stderr:write(NAME, ": cannot list the projects: ", tostring(lerr), "\n")
-  os.exit(1)
+local targets, lerr
+done, targets, lerr = phase(wf.targets, opts)
+if not done or wf.stopping() then
+  ended_early(wf.interrupt_status() or 130, "interrupted while listing the logstores: "
+              .. "nothing was changed")
 end
+if not targets then ended_early(1, "cannot list the projects: " .. tostring(lerr)) end
 
-local rows = wf.run(targets, function(t)
+local finished = {}
+local rows
+local planned_all
+planned_all, rows = phase(wf.run, targets, function(t)
   local src = wf.clients(t.region, opts).sls
   local tgt = wf.clients(opts.to_region, topts).sls
-  return plan_one(ctx, t, src, tgt)
+  local row, perr = plan_one(ctx, t, src, tgt)
+  finished[#finished + 1] = row
+  return row, perr
 end, opts, "planning")
+if not planned_all then rows = finished end
 for _, r in ipairs(rows) do
   if r.status == "failed" and not r.unlisted then
     r.action = "failed"
@@ -864,23 +889,41 @@ if opts.apply then
     if r.status == "create" or r.status == "resume" then planned[#planned + 1] = r end
     if r.status == "done" then r.status = "already" end
   end
-  local done = wf.run(planned, function(row)
+  -- (an apply stopped by the grace running out leaves `applied` nil:
+  -- every row not finished is marked below)
+  local _, applied = phase(wf.run, planned, function(row)
+    row.started = true
     local src = wf.clients(row.region, opts).sls
     local tgt = wf.clients(opts.to_region, topts).sls
-    return apply_one(ctx, row, src, tgt)
+    local r = apply_one(ctx, row, src, tgt)
+    row.finished = true
+    return r
   end, opts, "migrating")
-  for i, r in ipairs(done) do
+  for i, r in ipairs(applied or {}) do
     if r ~= planned[i] then
       planned[i].status, planned[i].reason = r.status, r.reason
       planned[i].error_code = r.error_code
+      planned[i].finished = true
     end
+  end
+  -- what an interruption left: not started, or stopped in flight (the
+  -- journal has every checkpoint; a rerun goes on from them)
+  for _, r in ipairs(planned) do
+    if not r.finished then
+      r.status = "interrupted"
+      r.reason = r.started and "interrupted in flight: rerun with the same --journal to "
+                               .. "go on from its checkpoints"
+                 or "not started: the run was interrupted (rerun to go on)"
+    end
+    r.started, r.finished = nil, nil
   end
   ctx.meter:finish()
 end
 
--- switch-over help: what still names each old logstore (read only)
-if #rows > 0 then
-  task.run(function()
+-- switch-over help: what still names each old logstore (read only; not
+-- after an interruption, which asked to end soon)
+if #rows > 0 and not wf.stopping() then
+  phase(task.run, function()
     task.map(rows, function(r)
       if r.status ~= "failed" or r.action ~= "failed" then
         local src = wf.clients(r.region, opts).sls

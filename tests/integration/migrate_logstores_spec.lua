@@ -247,6 +247,41 @@ describe("migrate-logstores", function()
     os.remove(report)
   end)
 
+  it("stops on Ctrl-C at a checkpoint, exits 130 with a partial report, and resumes",
+     function()
+    seed(c, SRC, "plain", 40)
+    c:reset_stats()
+    local journal, report = run.tmpname(".jsonl"), run.tmpname(".json")
+    local args = { "--region", fx.HZ, "--from", SRC .. "/plain", "--to", DST,
+                   "--create-project", "--service-key", "--copy-data", "--apply",
+                   "--journal", journal, "--report", report, "--quiet" }
+    c:faults { latency_ms = 20 }
+    local words = { run.quote(run.bin), "--connect-to", run.quote(c.url), "run",
+                    "migrate-logstores" }
+    for _, a in ipairs(args) do words[#words + 1] = run.quote(a) end
+    local cmd = table.concat(words, " ") .. " >/dev/null 2>&1"
+    local p = assert(io.popen("ALIBABA_CLOUD_ACCESS_KEY_ID=" .. run.quote(cloud.AK.id)
+      .. " ALIBABA_CLOUD_ACCESS_KEY_SECRET=" .. run.quote(cloud.AK.secret)
+      .. " sh -c " .. run.quote("(exec " .. cmd .. ") & echo $!; wait $!; echo rc=$?"), "r"))
+    local pid = tonumber(p:read("l"))
+    local deadline = os.time() + 60
+    while c:count("PutLogs") < 10 and os.time() < deadline do os.execute("sleep 0.02") end
+    os.execute("kill -INT " .. pid)
+    local rc = p:read("l")
+    p:close()
+    c:faults { latency_ms = 0 }
+    assert.equal("rc=130", rc)
+    local row = fx.report(report)[SRC .. "/plain"]
+    assert.equal("interrupted", row.status, json.encode(row))
+    assert.is_true(c:count("PutLogs") < 80)
+    local r = migrate(c, { "--from", SRC .. "/plain", "--to", DST, "--service-key",
+                           "--copy-data", "--apply", "--journal", journal, "--report", report })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    assert.equal("migrated", fx.report(report)[SRC .. "/plain"].status)
+    assert.same(dump(c, SRC, "plain"), dump(c, DST, "plain"))
+    for _, f in ipairs { journal, report } do os.remove(f) end
+  end)
+
   it("a PutLogs whose answer was lost is found in the target, not sent twice", function()
     local n = seed(c, SRC, "plain", 12)
     local journal = run.tmpname(".jsonl")
