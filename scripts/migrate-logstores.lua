@@ -103,6 +103,15 @@ Examples:
       help = "with --copy-data: only data received at or after TIME (unix seconds or "
              .. "YYYY-MM-DDTHH:MM:SSZ)" },
     { "to-time", metavar = "TIME", help = "with --copy-data: only data received before TIME" },
+    { "plan-out", metavar = "FILE",
+      help = "without --apply: write the plan to FILE (JSON, mode 0600): each logstore "
+             .. "to create or resume, with a fingerprint of the source it was planned "
+             .. "from, for --apply --plan FILE" },
+    { "plan", metavar = "FILE",
+      help = "with the same --from, --to and encryption: carry out exactly the "
+             .. "migrations of a plan written by --plan-out; each source is read again "
+             .. "and refused when it (or the target) is no longer as planned; "
+             .. "logstores not in the plan are not touched" },
   },
 }
 
@@ -186,6 +195,14 @@ local function check(opts)
      and not opts.suffix and #(opts.rename or {}) == 0 then
     usage_error("the target is the source: give another --to, --to-region, --to-profile, "
                 .. "--rename or --suffix")
+  end
+  if opts.plan then
+    if opts.plan_out then usage_error("--plan and --plan-out exclude each other") end
+    local changes, err = rollout.read_plan(opts.plan, NAME, function(c)
+      return (c.action == "create" or c.action == "resume") and type(c.to_logstore) == "string"
+    end)
+    if not changes then usage_error(err) end
+    opts.saved = changes
   end
   if opts.to_profile then
     local provider, err = slsh.credentials { profile = opts.to_profile }
@@ -580,6 +597,8 @@ local function journal_done(ctx, row)
   return e and e.fingerprint == ctx.fingerprint and e.status == "migrated" and e
 end
 
+local check_saved
+
 local function plan_one(ctx, t, src, tgt)
   local o = ctx.opts
   local row = { region = t.region, project = t.project, logstore = t.logstore,
@@ -603,6 +622,7 @@ local function plan_one(ctx, t, src, tgt)
   if not ls then return nil, err end
   row.current = describe(ls.encrypt_conf)
   row.shards = ls.shardCount
+  row.state = rollout.state_fingerprint(ls)
   local body, berr = slsh.sls.creatable(ls)
   if not body then return nil, berr end
   body.logstoreName = row.to_logstore
@@ -684,6 +704,25 @@ local function plan_one(ctx, t, src, tgt)
     row.reason = "the target exists with the same configuration and index"
   end
   return row
+end
+
+-- With --plan: a row that is no longer what was planned is refused.
+function check_saved(ctx, row, c)
+  if row.status ~= "create" and row.status ~= "resume" then return end
+  local why
+  if c.target ~= ctx.fingerprint then
+    why = "the plan was made for " .. c.target .. ", not " .. ctx.fingerprint
+  elseif c.to_logstore ~= row.to_logstore then
+    why = "the plan's target is " .. c.to_logstore
+  elseif c.state ~= row.state then
+    why = "the source logstore changed"
+  elseif c.action ~= row.action then
+    why = "planned to " .. c.action .. ", now " .. row.action
+  end
+  if why then
+    row.action, row.status = "refused", "refused"
+    row.reason = "changed since the plan: " .. why
+  end
 end
 
 -- The target project, created once (with the source's description).
@@ -855,7 +894,16 @@ ctx.fingerprint = table.concat({ "migrate", opts.to_region, opts.to, describe(ct
                                  tostring(opts.from_t), tostring(opts.to_t) }, " ")
 
 local targets, lerr
-done, targets, lerr = phase(wf.targets, opts)
+if opts.saved then
+  -- exactly the logstores of the saved plan, in its order
+  targets, done = {}, true
+  for _, c in ipairs(opts.saved) do
+    targets[#targets + 1] = { region = c.region, project = c.project, logstore = c.logstore,
+                              saved = c }
+  end
+else
+  done, targets, lerr = phase(wf.targets, opts)
+end
 if not done or wf.stopping() then
   ended_early(wf.interrupt_status() or 130, "interrupted while listing the logstores: "
               .. "nothing was changed")
@@ -869,6 +917,7 @@ planned_all, rows = phase(wf.run, targets, function(t)
   local src = wf.clients(t.region, opts).sls
   local tgt = wf.clients(opts.to_region, topts).sls
   local row, perr = plan_one(ctx, t, src, tgt)
+  if row and t.saved then check_saved(ctx, row, t.saved) end
   finished[#finished + 1] = row
   return row, perr
 end, opts, "planning")
@@ -879,6 +928,27 @@ for _, r in ipairs(rows) do
     r.reason = "cannot read the source or the target: " .. tostring(r.reason)
   end
   r.to = r.to or (opts.to .. "/" .. target_name(opts, r.logstore))
+end
+
+if opts.plan_out and not wf.stopping() then
+  local changes = {}
+  for _, r in ipairs(rows) do
+    if r.status == "create" or r.status == "resume" then
+      changes[#changes + 1] = json.object({ region = r.region, project = r.project,
+                                            logstore = r.logstore, action = r.action,
+                                            to_logstore = r.to_logstore, state = r.state,
+                                            target = ctx.fingerprint, reason = r.reason },
+                                          { "region", "project", "logstore", "action",
+                                            "to_logstore", "state", "target", "reason" })
+    end
+  end
+  local wrote, werr = rollout.write_plan_file(opts.plan_out, NAME, changes)
+  if not wrote then
+    io.stderr:write(NAME, ": cannot write --plan-out: ", tostring(werr), "\n")
+    os.exit(1)
+  end
+  ctx.pre:info("plan written to %s (%d migration%s): carry it out with --apply --plan %s",
+               opts.plan_out, #changes, #changes == 1 and "" or "s", opts.plan_out)
 end
 
 local status
@@ -935,7 +1005,7 @@ if #rows > 0 and not wf.stopping() then
 end
 
 for _, r in ipairs(rows) do
-  r.body, r.index = nil, nil
+  r.body, r.index, r.state = nil, nil, nil
   out:add(r)
 end
 status = wf.finish(out)

@@ -378,9 +378,16 @@ local function write_plan(path, ctx, rows)
                                     "state", "target", "reason" })
     end
   end
-  local doc = json.object({ format = M.PLAN_FORMAT, workflow = policy.name,
+  return M.write_plan_file(path, policy.name, out)
+end
+
+--- rollout.write_plan_file(path, name, changes) -> true | nil, err: a
+-- --plan-out file of workflow `name` (mode 0600, written whole or not at
+-- all), for any workflow's list of change objects.
+function M.write_plan_file(path, name, changes)
+  local doc = json.object({ format = M.PLAN_FORMAT, workflow = name,
                             created = os.date("!%Y-%m-%dT%H:%M:%SZ"),
-                            changes = json.array(out) },
+                            changes = json.array(changes) },
                           { "format", "workflow", "created", "changes" })
   os.remove(path .. ".tmp")
   local ok, err = host.create_private(path .. ".tmp")
@@ -392,9 +399,16 @@ local function write_plan(path, ctx, rows)
   return os.rename(path .. ".tmp", path)
 end
 
---- rollout.read_plan(path, name) -> changes | nil, message: a --plan-out
--- file of workflow `name`, every change checked.
-function M.read_plan(path, name)
+-- Whether a saved change is complete as a rollout's: an action that
+-- changes a logstore, with the conf to send.
+local function rollout_change(c)
+  return M.CHANGES[c.action] and type(c.conf) == "table"
+end
+
+--- rollout.read_plan(path, name, complete?) -> changes | nil, message: a
+-- --plan-out file of workflow `name`, every change checked by
+-- complete(change) (default: a rollout's change, with its conf).
+function M.read_plan(path, name, complete)
   local f, err = io.open(path, "r")
   if not f then return nil, "--plan: " .. tostring(err) end
   local ok, doc = pcall(json.decode, f:read("a"))
@@ -409,9 +423,8 @@ function M.read_plan(path, name)
   end
   for i, c in ipairs(doc.changes) do
     if type(c) ~= "table" or not wf.region_ok(c.region) or type(c.project) ~= "string"
-       or type(c.logstore) ~= "string" or not M.CHANGES[c.action]
-       or type(c.conf) ~= "table" or type(c.state) ~= "string"
-       or type(c.target) ~= "string" then
+       or type(c.logstore) ~= "string" or type(c.state) ~= "string"
+       or type(c.target) ~= "string" or not (complete or rollout_change)(c) then
       return nil, "--plan " .. path .. ": change " .. i .. " is incomplete"
     end
   end

@@ -105,7 +105,8 @@ describe("migrate-logstores", function()
     for _, o in ipairs { "--from", "--to", "--to-region", "--to-profile", "--rename",
                          "--suffix", "--key", "--role", "--service-key", "--no-encryption",
                          "--encrypt-type", "--create-project", "--copy-data", "--from-time",
-                         "--to-time", "--apply", "--journal", "--report", "--concurrency" } do
+                         "--to-time", "--apply", "--journal", "--report", "--concurrency",
+                         "--plan-out", "--plan" } do
       assert.truthy(r.stdout:find(o .. " ", 1, true) or r.stdout:find(o .. "\n", 1, true), o)
     end
     assert.truthy(r.stdout:find("Exit status", 1, true))
@@ -416,6 +417,36 @@ describe("migrate-logstores", function()
     local _, per = dump(c, DST, "plain")
     assert.same({ [0] = 9, [1] = 9 }, per)
     for _, f in ipairs { j1, j2, report } do os.remove(f) end
+  end)
+
+  it("carries out a saved plan exactly, refusing a source changed since", function()
+    local plan = run.tmpname(".json")
+    local report = run.tmpname(".json")
+    local base = { "--from", SRC .. "/plain*", "--to", DST, "--create-project",
+                   "--service-key" }
+    local a = { table.unpack(base) }
+    for _, x in ipairs { "--plan-out", plan } do a[#a + 1] = x end
+    local r = migrate(c, a)
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    -- after the plan: plain changes, a new plain3 appears
+    local sls = c:sls()
+    assert(sls:update_logstore(SRC, "plain", { ttl = 120 }))
+    assert(sls:create_logstore(SRC, { logstoreName = "plain3", ttl = 7, shardCount = 1 }))
+    a = { table.unpack(base) }
+    for _, x in ipairs { "--apply", "--plan", plan, "--report", report } do a[#a + 1] = x end
+    r = migrate(c, a)
+    assert.equal(3, r.code, r.stdout .. r.stderr)
+    local rows = fx.report(report)
+    assert.equal("refused", rows[SRC .. "/plain"].status)
+    assert.matches("changed since the plan", rows[SRC .. "/plain"].reason)
+    assert.equal("migrated", rows[SRC .. "/plain2"].status)
+    assert.is_nil(rows[SRC .. "/plain3"])
+    local stores = fx.stores(c:state())
+    assert.is_nil(stores[DST .. "/plain"])
+    assert.is_nil(stores[DST .. "/plain3"])
+    assert.truthy(stores[DST .. "/plain2"])
+    os.remove(plan)
+    os.remove(report)
   end)
 
   it("plans without writing: create, done, missing project refused", function()
