@@ -34,9 +34,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ -f tests/peer/package-lock.json ] && [ ! -d tests/peer/node_modules ]; then
+# npm ci again whenever the lock file changed since the last install (a
+# copy of it is kept in node_modules as the stamp).
+if [ -f tests/peer/package-lock.json ] \
+   && ! cmp -s tests/peer/package-lock.json tests/peer/node_modules/.slsh-lock; then
   echo "setup: installing the official SDKs for tests/peer (npm ci)"
-  (cd tests/peer && npm ci --no-audit --no-fund --loglevel=error)
+  (cd tests/peer && npm ci --no-audit --no-fund --loglevel=error \
+     && cp package-lock.json node_modules/.slsh-lock)
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)

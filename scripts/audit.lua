@@ -89,8 +89,6 @@ local opts = wf.parse(arg, {
     .. "(whatever --fail-on says), 1 other failure.",
 })
 
-local ram = wf.clients(opts.regions[1], opts).ram
-
 -- Each check runs once however many logstores need it: the first asker
 -- starts a task, the others wait for the same task.
 local key_checks, role_checks = {}, {}
@@ -106,22 +104,27 @@ local function once(cache, order, k, fn)
   return task.wait(h)
 end
 
-local function key_health(region, key_id)
-  return once(key_checks, key_order, region .. "\0" .. key_id, function()
-    local h, err = wf.clients(region, opts).kms:key_health(key_id)
+-- Keys and roles are checked in the logstore's own account (with
+-- --accounts, each member's; the account is part of the cache key).
+local function key_health(account, region, key_id)
+  local k = (account and (account .. "\0") or "") .. region .. "\0" .. key_id
+  return once(key_checks, key_order, k, function()
+    local h, err = wf.clients(region, wf.account_opts(opts, account)).kms:key_health(key_id)
     if not h then return nil, err end
     h.region, h.key_id = region, h.key_id or key_id
     return h
   end)
 end
 
-local function role_health(arn)
-  return once(role_checks, role_order, arn:lower(), function()
+local function role_health(account, arn)
+  local k = (account and (account .. "\0") or "") .. arn:lower()
+  return once(role_checks, role_order, k, function()
     local uid, name = arn:match("^acs:ram::(%d*):role/([%w.%-]+)$")
     if not name then
       return { given_arn = arn, exists = false, problems = {
         "'" .. arn .. "' is not a role ARN (acs:ram::<uid>:role/<name>)" } }
     end
+    local ram = wf.clients(opts.regions[1], wf.account_opts(opts, account)).ram
     local r, err = ram:check_byok_role(name)
     if not r then return nil, err end
     r.name, r.given_arn, r.uid = name, arn, uid
@@ -156,7 +159,8 @@ local function audit(t, clients)
   local ls, err = clients.sls:get_logstore(t.project, t.logstore)
   if not ls then return nil, err end
   local c = encconf.parse(ls.encrypt_conf)
-  local row = { region = t.region, project = t.project, logstore = t.logstore,
+  local row = { account = t.account, region = t.region, project = t.project,
+                logstore = t.logstore,
                 mechanism = c.mechanism, encrypt_type = c.encrypt_type }
   if c.enable_known then row.enabled = c.enable elseif c.mechanism == "none" then
     row.enabled = false
@@ -183,7 +187,7 @@ local function audit(t, clients)
       add("cmk_other_region", "key " .. tostring(c.cmk_key_id) .. " is in " .. key_region
           .. ", the logstore in " .. t.region)
     end
-    local h, kerr = key_health(key_region, row.key)
+    local h, kerr = key_health(t.account, key_region, row.key)
     if h then
       row.key_state = h.state
       key_findings(h, add)
@@ -191,7 +195,7 @@ local function audit(t, clients)
       row.key_state = "unknown"
       add("check_failed", "cannot describe key " .. row.key .. ": " .. tostring(kerr))
     end
-    local r, rerr = role_health(row.role_arn)
+    local r, rerr = role_health(t.account, row.role_arn)
     row.role = row.role_arn:match(":role/(.+)$") or row.role_arn
     if r then
       if #r.problems > 0 then add("role_broken", table.concat(r.problems, "; ")) end
@@ -226,13 +230,17 @@ local function count_row(r)
   end
   by_severity[r.severity] = (by_severity[r.severity] or 0) + 1
   -- rows come grouped by project (wf.targets' order)
-  local project = r.region .. "/" .. r.project
-  if project ~= last_project then projects, last_project = projects + 1, project end
-  if not regions[r.region] then regions[r.region], nregions = true, nregions + 1 end
+  local project = (r.account or "") .. "/" .. r.region .. "/" .. r.project
+  if r.project ~= "*" and project ~= last_project then
+    projects, last_project = projects + 1, project
+  end
+  if r.region ~= "*" and not regions[r.region] then
+    regions[r.region], nregions = true, nregions + 1
+  end
   for _, k in ipairs(r.findings) do by_kind[k] = (by_kind[k] or 0) + 1 end
   if RANK[r.severity] > worst then worst = RANK[r.severity] end
   if r.key then
-    local k = r.key_region .. "\0" .. r.key
+    local k = (r.account and (r.account .. "\0") or "") .. r.key_region .. "\0" .. r.key
     key_use[k] = (key_use[k] or 0) + 1
   end
 end
@@ -266,6 +274,11 @@ local function summary(out)
     for _, k in ipairs(key_order) do
       local h, err = task.wait(key_checks[k])
       local region, id = k:match("^(.-)%z(.*)$")
+      if opts.account_selection then
+        local account
+        account, region, id = k:match("^(.-)%z(.-)%z(.*)$")
+        region = account .. " " .. region
+      end
       local state
       if h then
         local m = h.metadata or {}
@@ -295,7 +308,7 @@ local function summary(out)
       else
         state = "broken: " .. table.concat(r.problems, "; ")
       end
-      io.write(string.format("  %-48s %s\n", r and r.given_arn or k, state))
+      io.write(string.format("  %-48s %s\n", r and r.given_arn or k:gsub("%z", " "), state))
     end
   end
 end
@@ -326,7 +339,8 @@ end
 local targets, lerr = wf.targets(opts)
 if not targets then
   out:discard()
-  io.stderr:write("slsh run audit: cannot list the projects: ", tostring(lerr), "\n")
+  io.stderr:write("slsh run audit: cannot list the ", opts.account_selection and "accounts"
+                  or "projects", ": ", tostring(lerr), "\n")
   os.exit(1)
 end
 

@@ -31,6 +31,9 @@ end
 
 local function plan(t, ls, cur, ctx)
   local want = ctx.want[t.region]
+  if not want then -- no key for this account and region (blocked)
+    return "refused", "pre-flight: " .. tostring(ctx:blocked_reason(t.region))
+  end
   if cur.mechanism == "none" then
     return "encrypt", "unencrypted: will be BYOK with this region's key (permanent)", want
   end
@@ -91,7 +94,8 @@ Examples:
     { "key", type = "list", required = true, metavar = "[REGION=]KEYID",
       help = "the KMS key (CMK) of each region, by id or alias/NAME; it must be "
              .. "in that region. A bare KEYID serves a single --region; a bare "
-             .. "alias serves every region" },
+             .. "alias serves every region. With --accounts: an alias (looked up "
+             .. "in each member account) or ACCOUNT:REGION=KEYID" },
     { "role", default = rollout.ROLE_DEFAULT, metavar = "NAME|ARN",
       help = "the RAM role SLS assumes to use the key; a name is made into "
              .. "acs:ram::<caller's account>:role/NAME" },
@@ -108,6 +112,7 @@ Examples:
   -- what was asked for this target's region: the key as resolved by the
   -- pre-flight (an alias may move), the algorithm and the role
   fingerprint = function(t, ctx)
+    if not ctx.want[t.region] then return "byok none" end
     local w = encconf.parse(ctx.want[t.region])
     return table.concat({ "byok", w.cmk_key_id, w.encrypt_type, w.arn:lower() }, " ")
   end,

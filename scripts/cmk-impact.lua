@@ -67,36 +67,57 @@ end
 local subjects = {}
 local by_id, by_alias = {}, {}
 
+-- Keys and aliases belong to an account: with --accounts each is looked
+-- up in every member that can be entered (the others are rows of their
+-- own, from wf.targets), and a logstore depends on the key of its own
+-- account. `false` stands for the caller's own account.
+local function scope(account) return account or "" end
+
 local function add_subject(s)
   subjects[#subjects + 1] = s
   -- counted as the rows stream by; the table of dependents is spooled
   s.n, s.on, s.projects, s.last_project = 0, 0, 0, nil
   if not opts.quiet then s.table = report.table_writer(TABLE_COLUMNS) end
-  by_id[s.key_id:lower()] = s
-  for _, a in ipairs(s.aliases) do by_alias[s.region .. "\0" .. a] = s end
+  by_id[scope(s.account) .. "\0" .. s.key_id:lower()] = s
+  for _, a in ipairs(s.aliases) do
+    by_alias[scope(s.account) .. "\0" .. s.region .. "\0" .. a] = s
+  end
+end
+
+local accounts = { false }
+if opts.account_selection then
+  local list, aerr = wf.accounts(opts)
+  if not list then fail("cannot list the accounts: ", tostring(aerr)) end
+  accounts = {}
+  for _, a in ipairs(list) do
+    if not a.err and wf.enter(opts, a.id) then accounts[#accounts + 1] = a.id end
+  end
 end
 
 for _, given in ipairs(opts.key) do
   local found = false
-  for _, region in ipairs(opts.regions) do
-    local kms = wf.clients(region, opts).kms
-    local m, err = kms:describe_key(given)
-    if m then
-      found = true
-      if not by_id[m.KeyId:lower()] then
-        local aliases = {}
-        local ok, aerr = pcall(function()
-          for a in kms:aliases { key_id = m.KeyId } do aliases[#aliases + 1] = a.AliasName end
-        end)
-        if not ok then
-          fail("cannot list the aliases of ", m.KeyId, ": ", tostring(aerr))
+  for _, account in ipairs(accounts) do
+    for _, region in ipairs(opts.regions) do
+      local kms = wf.clients(region, wf.account_opts(opts, account or nil)).kms
+      local m, err = kms:describe_key(given)
+      if m then
+        found = true
+        if not by_id[scope(account) .. "\0" .. m.KeyId:lower()] then
+          local aliases = {}
+          local ok, aerr = pcall(function()
+            for a in kms:aliases { key_id = m.KeyId } do aliases[#aliases + 1] = a.AliasName end
+          end)
+          if not ok then
+            fail("cannot list the aliases of ", m.KeyId, ": ", tostring(aerr))
+          end
+          table.sort(aliases)
+          add_subject { given = given, key_id = m.KeyId, region = region, state = m.KeyState,
+                        metadata = m, aliases = aliases, account = account or nil }
         end
-        table.sort(aliases)
-        add_subject { given = given, key_id = m.KeyId, region = region, state = m.KeyState,
-                      metadata = m, aliases = aliases }
+      elseif err.code ~= "Forbidden.KeyNotFound" and err.code ~= "Forbidden.AliasNotFound" then
+        fail("cannot describe ", given, " in ", region,
+             account and (" of account " .. account) or "", ": ", tostring(err))
       end
-    elseif err.code ~= "Forbidden.KeyNotFound" and err.code ~= "Forbidden.AliasNotFound" then
-      fail("cannot describe ", given, " in ", region, ": ", tostring(err))
     end
   end
   if not found then
@@ -104,7 +125,7 @@ for _, given in ipairs(opts.key) do
       fail("alias ", given, " is not in any selected region (",
            table.concat(opts.regions, ", "), ")")
     end
-    if not by_id[given:lower()] then
+    if not by_id["\0" .. given:lower()] then
       add_subject { given = given, key_id = given, state = "NotFound", aliases = {} }
     end
   end
@@ -117,8 +138,10 @@ end
 
 local function depends_on(t, c)
   if c.mechanism ~= "byok" or not c.cmk_key_id then return nil end
-  return by_id[c.cmk_key_id:lower()]
-    or by_alias[(c.region_id or t.region) .. "\0" .. c.cmk_key_id]
+  local mine = scope(t.account) .. "\0"
+  return by_id[mine .. c.cmk_key_id:lower()]
+    or by_alias[mine .. (c.region_id or t.region) .. "\0" .. c.cmk_key_id]
+    or by_id["\0" .. c.cmk_key_id:lower()] -- a key id found in no account
 end
 
 local checked = 0
@@ -126,7 +149,9 @@ total = 0
 local failed = { n = 0 }
 function failed_n() return failed.n end
 if not opts.quiet then
-  failed.table = report.table_writer { "region", "project", "logstore", "reason" }
+  failed.table = report.table_writer(opts.account_selection
+    and { "account", "region", "project", "logstore", "reason" }
+    or { "region", "project", "logstore", "reason" })
 end
 
 -- Each row as it finishes: a dependent counts for its key, a failure for
@@ -137,7 +162,8 @@ function count_row(r)
     local s = r.subject
     s.n, total = s.n + 1, total + 1
     if r.enabled then s.on = s.on + 1 end
-    local project = r.region .. "/" .. r.project -- rows come grouped by project
+    -- rows come grouped by project
+    local project = (r.account or "") .. "/" .. r.region .. "/" .. r.project
     if project ~= s.last_project then s.projects, s.last_project = s.projects + 1, project end
     if s.table then s.table:add(r) end
   elseif r.status == "failed" then
@@ -155,7 +181,7 @@ local function scan(t, clients)
   local enabled
   if c.enable_known then enabled = c.enable end
   return { status = "depends", subject = s, key = s.key_id, key_region = s.region,
-           key_state = s.state, region = t.region, project = t.project,
+           key_state = s.state, account = t.account, region = t.region, project = t.project,
            logstore = t.logstore, enabled = enabled,
            encrypt_type = c.encrypt_type, cmk_key_id = c.cmk_key_id, role_arn = c.arn,
            role = c.arn and c.arn:match(":role/(.+)$") or c.arn }
@@ -201,7 +227,7 @@ end
 function summary()
   for _, s in ipairs(subjects) do
     local m = s.metadata or {}
-    local head = "key " .. s.key_id
+    local head = (s.account and ("account " .. s.account .. ": ") or "") .. "key " .. s.key_id
     if s.given ~= s.key_id then head = head .. " (" .. s.given .. ")" end
     if s.region then
       head = head .. " in " .. s.region .. ": " .. s.state .. ", deletion protection "

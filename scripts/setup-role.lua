@@ -30,13 +30,18 @@ local opts = wf.parse(arg, {
     { "plan", metavar = "FILE",
       help = "with --apply: make the changes of a plan written by --plan-out, only if "
              .. "planning now gives exactly those (else exit 3, nothing changed)" },
+    table.unpack(wf.account_options()),
   },
   epilog = "An existing role keeps every other trust statement and policy; only what\n"
     .. "is missing is added. An existing custom policy of the same name counts as\n"
     .. "done when its document grants the same thing (compared as JSON, not as\n"
     .. "text); otherwise the run refuses to touch it.\n\n"
+    .. "With --accounts the role is created or repaired in every member account\n"
+    .. "(entered through --account-role); a member that cannot be entered or set\n"
+    .. "up is a line with the reason, and the run goes on.\n\n"
     .. "exit status: 0 done or planned, 1 failed, 2 usage, 3 refused (a policy of\n"
-    .. "that name exists with another document).",
+    .. "that name exists with another document; with --accounts, some account\n"
+    .. "could not be entered or set up).",
 })
 
 local function usage(msg)
@@ -66,9 +71,69 @@ if opts.plan_out then
   if bad then usage(bad) end
 end
 
-local ram = slsh.ram.client {}
 local ramlib = slsh.ram
 local apply = opts.apply
+
+-- With --accounts: the role in every member account, each through its own
+-- session of --account-role; an account that cannot be entered or set up
+-- is a line with the reason, and the others go on.
+if opts.account_selection then
+  if opts.plan or opts.plan_out then
+    usage("--plan and --plan-out work in one account; with --accounts, plan (without "
+          .. "--apply), then --apply: each member is planned again before it changes")
+  end
+  if user then
+    usage("--attach-passrole-to-user names a RAM user of one account; with --accounts "
+          .. "the members are entered through --account-role, which needs no PassRole "
+          .. "policy of its own")
+  end
+  local list, lerr = wf.accounts(opts)
+  if not list then
+    io.stderr:write("slsh run setup-role: cannot list the accounts: ", tostring(lerr), "\n")
+    os.exit(1)
+  end
+  local counts, bad = {}, 0
+  for _, a in ipairs(list) do
+    local eerr = a.err
+    if not eerr then
+      local _, e = wf.enter(opts, a.id)
+      eerr = e
+    end
+    local line
+    if eerr then
+      line, bad = "NOT ENTERED: " .. tostring(eerr.message or eerr), bad + 1
+      counts.failed = (counts.failed or 0) + 1
+    else
+      local ram = slsh.ram.client { credentials = wf.account_opts(opts, a.id).credentials }
+      local r, rerr = ram:ensure_byok_role { name = role, dry_run = not apply }
+      if not r then
+        line, bad = "FAILED: " .. tostring(rerr.message or rerr), bad + 1
+        counts.failed = (counts.failed or 0) + 1
+      elseif #r.changes == 0 then
+        line = "ok: " .. tostring(r.arn) .. " is ready"
+        counts.ok = (counts.ok or 0) + 1
+      else
+        local what = apply and "applied" or "planned"
+        line = what .. ": " .. table.concat(r.changes, "; ")
+               .. (r.arn and (" (" .. r.arn .. ")") or "")
+        counts[what] = (counts[what] or 0) + 1
+      end
+    end
+    io.write("account ", a.id, ": ", line, "\n")
+  end
+  local parts = {}
+  for _, k in ipairs { "ok", "planned", "applied", "failed" } do
+    if counts[k] then parts[#parts + 1] = k .. " " .. counts[k] end
+  end
+  io.write(string.format("setup-role: %d account%s: %s\n", #list, #list == 1 and "" or "s",
+                         #parts > 0 and table.concat(parts, ", ") or "none selected"))
+  if counts.planned then
+    io.write("nothing changed: run again with --apply to make the planned changes\n")
+  end
+  os.exit(bad > 0 and 3 or 0)
+end
+
+local ram = slsh.ram.client {}
 
 local function fail(what, err)
   io.stderr:write("slsh run setup-role: ", what, ": ", tostring(err), "\n")

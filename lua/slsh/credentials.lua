@@ -122,8 +122,8 @@ local function fetch_one(p, spec)
         spec.kind, spec.origin, why),
     }
   end
-  local source
-  if spec.source then
+  local source = spec.source_provider
+  if not source and spec.source then
     p.sources = p.sources or {}
     source = p.sources[spec.source]
     if not source then
@@ -219,6 +219,56 @@ end
 function Provider:invalidate()
   self.cached, self.fetched_at = nil, nil
   for _, source in pairs(self.sources or {}) do source:invalidate() end
+end
+
+local ASSUME_OPTIONS = {
+  source = "table", role_arn = "string", session_name = "string",
+  duration = "number", clock = "function", verbose = "number", log = "function",
+}
+
+--- credentials.assume_role{source=, role_arn=, session_name=?, duration=?,
+--   clock=?, verbose=?, log=?} -> provider
+-- A provider of the credentials of a session of role `role_arn`, assumed
+-- (STS AssumeRole) with the credentials of the provider `source`: the
+-- same fetcher, cache and refresh as a RamRoleArn profile (fetched again
+-- when less than credentials.margins.ram_role_arn seconds remain). Nothing
+-- is sent before the first get().
+function M.assume_role(opts)
+  if type(opts) ~= "table" then
+    error("slsh.credentials.assume_role: expected a table of options, got "
+      .. type(opts), 2)
+  end
+  local names = {}
+  for n in pairs(ASSUME_OPTIONS) do names[#names + 1] = n end
+  table.sort(names)
+  for k, v in pairs(opts) do
+    if not ASSUME_OPTIONS[k] then
+      error(string.format("slsh.credentials.assume_role: unknown option '%s' (valid: %s)",
+        tostring(k), table.concat(names, ", ")), 2)
+    end
+    if type(v) ~= ASSUME_OPTIONS[k] then
+      error(string.format("slsh.credentials.assume_role: option '%s' must be a %s, got %s",
+        k, ASSUME_OPTIONS[k], type(v)), 2)
+    end
+  end
+  if type(opts.source) ~= "table" or type(opts.source.get) ~= "function" then
+    error("slsh.credentials.assume_role: 'source' must be a credentials provider", 2)
+  end
+  if type(opts.role_arn) ~= "string"
+     or not opts.role_arn:match("^acs:ram::%d+:role/[%w.-]+$") then
+    error("slsh.credentials.assume_role: 'role_arn' must be acs:ram::<account>:role/<name>", 2)
+  end
+  local spec = {
+    kind = "ram_role_arn", origin = "assumed role " .. opts.role_arn,
+    role_arn = opts.role_arn, session_name = opts.session_name,
+    duration = opts.duration, source_provider = opts.source,
+    -- the central endpoint: a member is entered the same from any region
+    sts_endpoint = "sts.aliyuncs.com",
+  }
+  local slsh = package.loaded.slsh
+  local config = type(slsh) == "table" and slsh.config or {}
+  return new_provider(spec, opts.clock or os.time,
+    opts.verbose or tonumber(config.verbose), opts.log)
 end
 
 --- credentials.provider{...} (also credentials{...}) -> provider | nil, err

@@ -80,7 +80,7 @@ local function prototypes(slsh)
   local ok, creds = pcall(slsh.credentials, { access_key_id = "help", access_key_secret = "help" })
   if not ok then return out end
   local opts = { region = "cn-hangzhou", credentials = creds }
-  for _, mod in ipairs { "sls", "ram", "kms", "sts" } do
+  for _, mod in ipairs { "sls", "ram", "kms", "sts", "resourcemanager" } do
     local made, obj = pcall(slsh[mod].client, opts)
     if made then out[#out + 1] = { mod, obj } end
   end

@@ -41,6 +41,8 @@ local submodules = {
   ram = "slsh.ram",
   kms = "slsh.kms",
   sts = "slsh.sts",
+  resourcemanager = "slsh.resourcemanager",
+  accounts = "slsh.accounts",
 }
 
 --- slsh.default_region() -> region id string (possibly a comma-separated

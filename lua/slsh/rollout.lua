@@ -237,18 +237,41 @@ end
 
 --- rollout.byok_keys(opts, policy, regions): check --key and --role for
 -- BYOK in `regions` (the regions whose logstores get the key) and set
--- opts.keys (region -> key), opts.role_account, opts.role_name; a bad
--- value exits 2. --key values: REGION=KEY, or one bare KEY (a key id for
--- a single region; an alias, which names a key in each region, for
--- several).
+-- opts.keys (region -> key), opts.account_keys, opts.role_account,
+-- opts.role_name; a bad value exits 2. --key values: REGION=KEY, or one
+-- bare KEY (a key id for a single region; an alias, which names a key in
+-- each region, for several); with --accounts also ACCOUNT:REGION=KEY,
+-- since a key id belongs to one account, while an alias is looked up in
+-- every account and region.
 function M.byok_keys(opts, policy, regions)
-  local keys, bare = {}, nil
+  local keys, bare, per_account = {}, nil, {}
+  local multi = opts.account_selection ~= nil
   for _, v in ipairs(opts.key) do
-    if v:find("=", 1, true) and not v:match("^[a-z][a-z0-9-]*[a-z0-9]=[^=]+$") then
-      M.usage_error(policy, "--key takes REGION=KEYID (or one bare KEYID), got '" .. v .. "'")
+    local account, aregion, akey = v:match("^(%d+):([a-z][a-z0-9-]*[a-z0-9])=(.+)$")
+    if not account and v:find("=", 1, true)
+       and not v:match("^[a-z][a-z0-9-]*[a-z0-9]=[^=]+$") then
+      M.usage_error(policy, "--key takes REGION=KEYID (or one bare KEYID)"
+                          .. (multi and ", or ACCOUNT:REGION=KEYID" or "") .. ", got '"
+                          .. v .. "'")
     end
     local region, key = v:match("^([a-z][a-z0-9-]*[a-z0-9])=(.+)$")
-    if region then
+    if account then
+      if not multi then
+        M.usage_error(policy, "--key " .. v .. " names an account: give --accounts too")
+      end
+      per_account[account] = per_account[account] or {}
+      if per_account[account][aregion] then
+        M.usage_error(policy, "--key names account " .. account .. " region "
+                            .. aregion .. " twice")
+      end
+      per_account[account][aregion] = akey
+      region = aregion -- checked against --region below
+      keys[region] = keys[region] or false
+    elseif multi and not (region and key or v):match("^alias/") then
+      M.usage_error(policy, "--key " .. v .. ": with --accounts a key id belongs to "
+                          .. "one account: give --key ACCOUNT:REGION=KEYID, or an alias "
+                          .. "(alias/NAME), which each account resolves in each region")
+    elseif region then
       if keys[region] then
         M.usage_error(policy, "--key names region " .. region .. " twice")
       end
@@ -275,16 +298,17 @@ function M.byok_keys(opts, policy, regions)
   for r in pairs(keys) do
     if not selected[r] then
       M.usage_error(policy, "--key names region " .. r .. ", which is not selected "
-                          .. "(" .. table.concat(regions, ",") .. ")")
+                          .. "(--region " .. table.concat(regions, ",") .. ")")
     end
   end
   for _, r in ipairs(regions) do
-    if not keys[r] then
+    if not keys[r] and not multi then
       M.usage_error(policy, "--key: no key for region " .. r .. " (give --key "
                           .. r .. "=KEYID)")
     end
+    if keys[r] == false then keys[r] = nil end
   end
-  opts.keys = keys
+  opts.keys, opts.account_keys = keys, per_account
   local account, name = M.role_of(opts.role)
   if not name then
     if not opts.role:match("^[%w.-]+$") or #opts.role > 64 then
@@ -328,11 +352,27 @@ function M.byok_preflight(ctx, regions)
   end
   ctx:item("passrole", "the caller needs ram:PassRole on %s (RAM cannot be asked "
            .. "beforehand; without it every write is refused)", arn)
-  local answers, errs = task.map(regions, function(r)
+  -- the key of each region: ACCOUNT:REGION=KEY for this account, else
+  -- REGION=KEY or the bare key (an alias with --accounts)
+  local keys, usable = {}, {}
+  local mine = o.account and o.account_keys[o.account] or {}
+  for _, r in ipairs(regions) do
+    keys[r] = mine[r] or o.keys[r]
+    if keys[r] then
+      usable[#usable + 1] = r
+    else
+      ctx:block(r, "no --key for account " .. tostring(o.account) .. " in " .. r
+                   .. " (give --key " .. tostring(o.account) .. ":" .. r
+                   .. "=KEYID, or an alias)")
+      ctx:item_warn(r, "key: REFUSED: no --key for this account and region")
+    end
+  end
+  o.keys = keys
+  local answers, errs = task.map(usable, function(r)
     return ctx:key_health(r, o.keys[r])
   end, { concurrency = 4 })
   ctx.want = {}
-  for i, r in ipairs(regions) do
+  for i, r in ipairs(usable) do
     local key, h = o.keys[r], answers[i]
     if not h then
       local m = tostring(errs[i] and (errs[i].message or errs[i]))
@@ -363,19 +403,31 @@ function M.state_fingerprint(ls)
   return sign.sha256_hex(json.encode(copy, { sort_keys = true }))
 end
 
+-- The context of a target's account (with --accounts: its own pre-flight,
+-- keys, role and blocked regions), else the run's.
+local function context_of(ctx, t)
+  if not t.account then return ctx end
+  -- a target of an account without a pre-flight of its own is a bug:
+  -- never fall back on the caller's (its keys and role are not the
+  -- account's)
+  return ctx.accounts and ctx.accounts[t.account]
+         or error("no pre-flight for account " .. tostring(t.account), 0)
+end
+
 -- The changes of a plan, in a --plan-out file.
 local function write_plan(path, ctx, rows)
   local policy = ctx.policy
   local out = {}
   for _, r in ipairs(rows) do
     if M.CHANGES[r.status] and r.conf then
-      out[#out + 1] = json.object({ region = r.region, project = r.project,
+      out[#out + 1] = json.object({ account = r.account, region = r.region,
+                                    project = r.project,
                                     logstore = r.logstore, action = r.action,
                                     conf = r.conf, state = r.state,
-                                    target = policy.fingerprint(r, ctx),
+                                    target = policy.fingerprint(r, context_of(ctx, r)),
                                     reason = r.reason },
-                                  { "region", "project", "logstore", "action", "conf",
-                                    "state", "target", "reason" })
+                                  { "account", "region", "project", "logstore", "action",
+                                    "conf", "state", "target", "reason" })
     end
   end
   return M.write_plan_file(path, policy.name, out)
@@ -424,7 +476,9 @@ function M.read_plan(path, name, complete)
   for i, c in ipairs(doc.changes) do
     if type(c) ~= "table" or not wf.region_ok(c.region) or type(c.project) ~= "string"
        or type(c.logstore) ~= "string" or type(c.state) ~= "string"
-       or type(c.target) ~= "string" or not (complete or rollout_change)(c) then
+       or type(c.target) ~= "string" or not (complete or rollout_change)(c)
+       or (c.account ~= nil and not (type(c.account) == "string"
+                                     and c.account:match("^%d+$"))) then
       return nil, "--plan " .. path .. ": change " .. i .. " is incomplete"
     end
   end
@@ -482,9 +536,11 @@ local function plan_saved(ctx, t, row)
 end
 
 -- Plan one target: the row (status = action in a plan).
-local function plan_one(policy, ctx, t, clients)
-  local row = { region = t.region, project = t.project, logstore = t.logstore }
-  local e = journaled(ctx.journal, t, policy.fingerprint(t, ctx))
+local function plan_one(policy, run_ctx, t, clients)
+  local ctx = context_of(run_ctx, t)
+  local row = { account = t.account, region = t.region, project = t.project,
+                logstore = t.logstore }
+  local e = journaled(run_ctx.journal, t, policy.fingerprint(t, ctx))
   if e then
     row.action, row.status = e.action, "journaled"
     row.reason = "applied by an earlier run at " .. tostring(e.time)
@@ -527,7 +583,7 @@ local function plan_one(policy, ctx, t, clients)
   row.action, row.reason, row.conf = action, reason, conf
   row.status = action == "skip" and "skipped" or action
   if conf then row.target = M.describe(encconf.parse(conf)) end
-  local earlier = ctx.journal:get(t)
+  local earlier = run_ctx.journal:get(t)
   if earlier and (earlier.status == "unverified" or earlier.status == "mismatch")
      and action == "done" then
     -- written by an earlier run that could not verify it: read now
@@ -541,12 +597,13 @@ local function plan_one(policy, ctx, t, clients)
 end
 
 -- Record a finished row in the journal.
-local function record(ctx, row, extra)
+local function record(run_ctx, row, extra)
+  local ctx = context_of(run_ctx, row)
   local e = { status = row.status, action = row.action,
               fingerprint = ctx.policy.fingerprint(row, ctx),
               time = os.date("!%Y-%m-%dT%H:%M:%SZ") }
   for k, v in pairs(extra or {}) do e[k] = v end
-  ctx.journal:record(row, e)
+  run_ctx.journal:record(row, e)
 end
 
 -- Apply one planned row; the row, updated.
@@ -696,10 +753,13 @@ end
 local function plan_targets(changes)
   local targets = {}
   for _, c in ipairs(changes) do
-    targets[#targets + 1] = { region = c.region, project = c.project,
+    targets[#targets + 1] = { account = c.account, region = c.region, project = c.project,
                               logstore = c.logstore, planned = c }
   end
   table.sort(targets, function(a, b)
+    if (a.account or "") ~= (b.account or "") then
+      return (a.account or "") < (b.account or "")
+    end
     if a.region ~= b.region then return a.region < b.region end
     if a.project ~= b.project then return a.project < b.project end
     return a.logstore < b.logstore
@@ -747,6 +807,59 @@ local function mark_in_flight(rows)
   return n
 end
 
+--- rollout.preflight_accounts(ctx) -> true | nil, err: with --accounts,
+-- the pre-flight of the policy once per member account, each with a
+-- context of its own (its clients, keys, role, blocked regions) kept in
+-- ctx.accounts. A member that is not usable, cannot be entered or fails
+-- its pre-flight is marked in the account list with the reason: it becomes
+-- a row of the report, and the run goes on with the others. nil, err only
+-- when the accounts cannot be listed at all.
+function M.preflight_accounts(ctx)
+  local opts, policy = ctx.opts, ctx.policy
+  local list, err = wf.accounts(opts)
+  if not list then return nil, err end
+  ctx.accounts = {}
+  -- several accounts at once, each printing into its own buffer, shown
+  -- in the order of the accounts (with --quiet, only those that have a
+  -- warning or a refusal to show)
+  local buffers, errs = task.map(list, function(a)
+    local buf = { write = function(b, ...)
+      for _, v in ipairs { ... } do b[#b + 1] = v end
+    end }
+    if not a.err then
+      local _, eerr = wf.enter(opts, a.id)
+      a.err = eerr
+    end
+    if not a.err then
+      local actx = setmetatable({ opts = wf.account_opts(opts, a.id), policy = policy,
+                                  blocked = {}, keys = {}, roles = {}, out = buf,
+                                  width = ctx.width, account = a.id }, Context)
+      local ok, r, perr = pcall(policy.preflight or M.preflight_caller, actx)
+      if ok and r then
+        actx.out = ctx.out
+        ctx.accounts[a.id] = actx
+      else
+        a.err = ok and perr or r
+      end
+    end
+    if a.err then
+      buf:write("  NOT ENTERED: ", tostring(type(a.err) == "table" and a.err.message
+                                            or a.err), "\n")
+    end
+    return buf
+  end, { concurrency = 8 })
+  for i, a in ipairs(list) do
+    local buf = buffers[i] or { "  NOT ENTERED: " .. tostring(errs[i]) .. "\n" }
+    if not buffers[i] then a.err = errs[i] end
+    if not opts.quiet or #buf > 0 then
+      ctx.out:write("account ", a.id, a.name and (" (" .. a.name .. ")") or "", "\n",
+                    table.concat(buf))
+    end
+  end
+  if #list == 0 then ctx:warn("no member account is selected") end
+  return true
+end
+
 --- rollout.main(policy, args) -> exit status (0, 1, 2 or 3; 130 or 143
 -- when Ctrl-C or SIGTERM stopped it, after the items in flight ended and
 -- the journal, report and summary were written)
@@ -779,6 +892,22 @@ function M.main(policy, args)
     end
     table.sort(regions)
     if #regions > 0 then opts.regions = regions end
+    -- a plan made across accounts is carried out in its accounts (entered
+    -- again, pre-flighted again); one made in the caller's account, not
+    -- across accounts
+    local in_plan, ids = {}, {}
+    for _, c in ipairs(changes) do
+      if c.account and not in_plan[c.account] then
+        in_plan[c.account] = true
+        ids[#ids + 1] = c.account
+      end
+    end
+    if #ids > 0 and not opts.account_selection then
+      opts.account_selection = { ids = ids }
+    elseif #ids == 0 and #changes > 0 and opts.account_selection then
+      M.usage_error(policy, "--plan " .. opts.plan .. " was made in the caller's own "
+                    .. "account: give it without --accounts")
+    end
   end
   if policy.apply_requires and opts.apply and not opts[policy.apply_requires.flag] then
     M.usage_error(policy, policy.apply_requires.message)
@@ -798,7 +927,13 @@ function M.main(policy, args)
   local ok, err
   ctx:info("pre-flight")
   local done
-  done, ok, err = phase(task.run, policy.preflight or M.preflight_caller, ctx)
+  if opts.account_selection then
+    -- once per member account, below; the caller's own account is not
+    -- worked in
+    done, ok, err = phase(task.run, M.preflight_accounts, ctx)
+  else
+    done, ok, err = phase(task.run, policy.preflight or M.preflight_caller, ctx)
+  end
   -- an end before the plan still leaves a (empty) report, not an empty file
   local function ended(status)
     if opts.report then report.write(opts.report, {}, REPORT_COLUMNS) end
@@ -809,7 +944,8 @@ function M.main(policy, args)
     return ended(wf.interrupt_status() or 130)
   end
   if not ok then
-    io.stderr:write(policy.name, ": pre-flight failed: ", tostring(err), "\n")
+    io.stderr:write(policy.name, opts.account_selection and ": cannot list the accounts: "
+                    or ": pre-flight failed: ", tostring(err), "\n")
     return ended(1)
   end
 

@@ -99,8 +99,11 @@ end
 local Bucket = {}
 Bucket.__index = Bucket
 
-local function bucket_for(service, host_name, qps)
-  local key = service .. " " .. host_name
+-- The services' limits are per account: the clients of a member account
+-- (their credentials provider names it, see slsh.accounts) have buckets
+-- of their own, apart from the caller's and the other members'.
+local function bucket_for(service, host_name, qps, account)
+  local key = service .. " " .. host_name .. (account and (" " .. account) or "")
   local b = buckets[key]
   if not b then
     b = setmetatable({ base = qps, rate = qps, ceiling = qps,
@@ -168,7 +171,7 @@ function Bucket:ok()
   end
 end
 
---- transport.buckets() -> {["service host"] = {qps=, rate=, waits=,
+--- transport.buckets() -> {["service host[ account]"] = {qps=, rate=, waits=,
 -- slowed=}}: the token buckets so far (tests, -v diagnostics). rate 0 is
 -- no limit; waits counts the times a request had to wait for a token.
 function M.buckets()
@@ -287,6 +290,7 @@ function M.new(opts)
     service = opts.service,
     endpoint = opts.endpoint,
     credentials = opts.credentials,
+    account = type(opts.credentials) == "table" and opts.credentials.account or nil,
     http = client,
     qps = opts.qps or 50,
     retries = opts.retries or 4,
@@ -381,7 +385,7 @@ end
 -- after `retries` extra attempts, or when the next wait would end after
 -- `retry_time` seconds from the start.
 function M:send(req)
-  local bucket = bucket_for(self.bucket, req.host, self.qps)
+  local bucket = bucket_for(self.bucket, req.host, self.qps, self.account)
   local started = host.monotime()
   local skew_retried, refreshed = false, false
   local attempt = 0

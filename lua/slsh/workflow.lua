@@ -16,12 +16,21 @@
 --   local targets = assert(wf.targets(opts))
 --   wf.run(targets, function(t, clients) ... return row end, opts, "working", out)
 --   os.exit(wf.finish(out))
+--
+-- With --accounts (every workflow takes it), the selection is made in each
+-- member account of the caller's Resource Directory: wf.targets gives
+-- targets with an `account`, wf.run hands fn that account's clients (a
+-- session of --account-role, slsh.accounts), rows, journal keys and the
+-- summary carry the account, and a member that cannot be entered is one
+-- failed row. wf.accounts, wf.account_opts and wf.enter are the pieces for
+-- workflows that work per account themselves (pre-flights, setup-role).
 
 local cli = require "slsh.cli"
 local json = require "slsh.json"
 local task = require "slsh.task"
 local report = require "slsh.report"
 local errors = require "slsh.err"
+local accounts = require "slsh.accounts"
 local host = require "slsh.host.core"
 
 local M = {}
@@ -73,6 +82,7 @@ function M.common_options(spec)
              .. "report on standard output and everything else on standard error)" },
     { "quiet", type = "flag", help = "no progress bar and no table, only the summary" },
   }
+  for _, a in ipairs(M.account_options()) do o[#o + 1] = a end
   if spec.mutating then
     table.insert(o, 1, { "apply", type = "flag",
                          help = "make the changes (default: plan only, change nothing)" })
@@ -90,6 +100,24 @@ function M.common_options(spec)
                          .. "the exit status 3 (a known, permanent refusal)" }
   end
   return o
+end
+
+--- wf.account_options() -> the options that select member accounts
+-- (--accounts, --exclude-account, --account-role): part of the common
+-- options; a workflow without them (common = false) may list them itself,
+-- and wf.parse checks them all the same.
+function M.account_options()
+  return {
+    { "accounts", metavar = "all|ID[,ID...]|@FILE",
+      help = "work in these member accounts of the caller's Resource Directory "
+             .. "instead of the caller's own account, each entered through "
+             .. "--account-role; all = every member in a usable state (listed with "
+             .. "Resource Manager ListAccounts), @FILE = one id per line" },
+    { "exclude-account", type = "list", metavar = "ID",
+      help = "member accounts to leave out of --accounts" },
+    { "account-role", default = accounts.DEFAULT_ROLE, metavar = "NAME",
+      help = "the role assumed in each member account (with --accounts)" },
+  }
 end
 
 -- Exit 2 with a one-line usage message.
@@ -277,6 +305,20 @@ function M.parse(args, spec)
   for k, v in pairs(spec) do full[k] = v end
   full.options = options
   local opts = cli.parse(args, full)
+  if opts.accounts then
+    local sel, why = accounts.parse_selection(opts.accounts)
+    if not sel then usage_exit(spec, "--accounts: " .. why) end
+    for _, id in ipairs(opts.exclude_account or {}) do
+      if not id:match("^%d+$") then
+        usage_exit(spec, "--exclude-account: account ids are digits, got '" .. id .. "'")
+      end
+    end
+    if not opts.account_role:match("^[%w.-]+$") or #opts.account_role > 64 then
+      usage_exit(spec, "--account-role must be a role name ([A-Za-z0-9.-], at most 64), "
+                       .. "got '" .. opts.account_role .. "'")
+    end
+    opts.account_selection = sel
+  end
   if spec.common ~= false then
     opts.regions = opts.region or M.default_regions()
     if #opts.regions == 0 and not opts.plan then
@@ -370,6 +412,85 @@ function M.clients(region, opts)
   return c
 end
 
+--- wf.accounts(opts) -> list of {id=, name=?, status=?, err=?} | nil, err
+-- The member accounts --accounts selects, less --exclude-account, in the
+-- directory's order (all) or as given. `all` lists the directory with the
+-- caller's credentials (a failure is nil, err: the run cannot start);
+-- a member in a status that is not usable is in the list with `err` (its
+-- status as the code), so that it is reported, not silently left out.
+-- The list is kept in opts.account_list: a workflow may resolve it first
+-- (to enter and check each account) and mark more members with `err`.
+function M.accounts(opts)
+  if opts.account_list then return opts.account_list end
+  local sel = opts.account_selection
+  if not sel then return nil end
+  local excluded = {}
+  for _, id in ipairs(opts.exclude_account or {}) do excluded[id] = true end
+  local list = {}
+  if sel.all then
+    local members, err = accounts.members { all = true, source = opts.credentials }
+    if not members then return nil, err end
+    local usable = require("slsh.resourcemanager").USABLE
+    for _, a in ipairs(members) do
+      if not excluded[a.AccountId] then
+        local e = { id = a.AccountId, name = a.DisplayName, status = a.Status }
+        if not usable[a.Status] then
+          e.err = errors.new { code = a.Status, message = "member status " .. a.Status
+                               .. ": not a usable member of the directory (usable: "
+                               .. "CreateSuccess, InviteSuccess, PromoteSuccess)" }
+        end
+        list[#list + 1] = e
+      end
+    end
+  else
+    for _, id in ipairs(sel.ids) do
+      if not excluded[id] then list[#list + 1] = { id = id } end
+    end
+  end
+  opts.account_list = list
+  return list
+end
+
+--- wf.account_opts(opts, account) -> the options of a run in a member
+-- account: a copy of opts whose credentials are the member's session of
+-- --account-role (slsh.accounts.provider, from opts.credentials or the
+-- caller's chain), and `account` = its id. One copy per account, so that
+-- wf.clients (keyed by the provider) gives every account its own clients.
+function M.account_opts(opts, account)
+  if not account then return opts end
+  opts.per_account = opts.per_account or {}
+  local o = opts.per_account[account]
+  if not o then
+    o = {}
+    for k, v in pairs(opts) do
+      if k ~= "per_account" and k ~= "account_list" then o[k] = v end
+    end
+    o.credentials = accounts.provider(account, { role = opts.account_role,
+                                                 source = opts.credentials })
+    o.account = account
+    opts.per_account[account] = o
+  end
+  return o
+end
+
+--- wf.enter(opts, account) -> true | nil, err: fetch the member's session
+-- now; err says which role could not be assumed and why (the role is
+-- missing or does not trust the caller, the account is suspended).
+function M.enter(opts, account)
+  local o = M.account_opts(opts, account)
+  local cred, err = o.credentials:get()
+  if cred then return true end
+  local msg = type(err) == "table" and err.message or tostring(err)
+  if type(err) == "table" and err.code and not tostring(msg):find(err.code, 1, true) then
+    msg = err.code .. ": " .. tostring(msg)
+  end
+  return nil, errors.new { code = type(err) == "table" and err.code or "credentials_unavailable",
+                           request_id = type(err) == "table" and err.request_id or nil,
+                           message = "cannot enter the account through "
+                                     .. accounts.role_arn(account, opts.account_role)
+                                     .. ": " .. tostring(msg) }
+end
+
 -- The first glob of `patterns` (a list, may be nil) that matches `s`.
 local function first_glob(patterns, s)
   for _, p in ipairs(patterns or {}) do
@@ -408,7 +529,20 @@ Targets.__index = Targets
 -- leaving them out, so that a workflow can show what it did not touch.
 -- targets.count is the number given out so far, targets.listed is true
 -- once every project has been listed.
+-- An error object for anything raised while opening an account (a bug:
+-- the row asks for a report, as failed_row does for workers).
+local function as_error_of(e)
+  if errors.is(e) then return e end
+  return errors.new { code = "lua_error", message = tostring(e) }
+end
+
+local single_targets
 function M.targets(opts)
+  if opts.account_selection and not opts.account then return M.account_targets(opts) end
+  return single_targets(opts)
+end
+
+function single_targets(opts)
   local only
   if opts.project_file then
     local err
@@ -602,6 +736,95 @@ function Targets:next()
   end
 end
 
+local AccountTargets = { __name = "slsh.workflow.account_targets" }
+AccountTargets.__index = AccountTargets
+
+-- How many member accounts are being entered and listed ahead of the one
+-- whose targets are given out: a member often holds only a few logstores
+-- (one Cloud Firewall logstore per region), so entering and listing them
+-- one after the other would leave the workers idle.
+local ACCOUNTS_AHEAD = 8
+
+--- wf.account_targets(opts) -> targets | nil, err: the selection of
+-- wf.targets in every account of wf.accounts(opts), account after account
+-- (up to 8 accounts are entered and listed ahead), each target with its
+-- `account`. An account that is not usable, cannot be entered or cannot
+-- list its projects is one target {account=, region="*", project="*",
+-- logstore="*", err=, account_err=true} (a row with the reason), never the
+-- end of the run.
+function M.account_targets(opts)
+  local list, err = M.accounts(opts)
+  if not list then return nil, err end
+  local self = setmetatable({ opts = opts, list = list, i = 0, opened = { first = 1, last = 0 },
+                              count = 0, listed = false }, AccountTargets)
+  self:open_ahead()
+  return self
+end
+
+-- Enter and start listing the next accounts (each in a task), up to
+-- ACCOUNTS_AHEAD not yet given out.
+function AccountTargets:open_ahead()
+  local opened = self.opened
+  while opened.last - opened.first + 1 < ACCOUNTS_AHEAD and self.i < #self.list do
+    self.i = self.i + 1
+    local a = self.list[self.i]
+    local entry = { id = a.id }
+    entry.task = task.spawn(function()
+      local ok, perr = pcall(function()
+        local err = a.err
+        if not err then
+          local _, e = M.enter(self.opts, a.id)
+          err = e
+        end
+        if not err then
+          local sub, serr = single_targets(M.account_opts(self.opts, a.id))
+          if sub then entry.sub = sub else err = serr end
+        end
+        entry.err = err
+      end)
+      if not ok then entry.err = as_error_of(perr) end
+      entry.done = true
+    end)
+    opened.last = opened.last + 1
+    opened[opened.last] = entry
+  end
+end
+
+--- account_targets:next(): as targets:next(), across the accounts.
+function AccountTargets:next()
+  local opened = self.opened
+  while true do
+    local head = opened[opened.first]
+    if not head then
+      self.listed = true
+      return nil
+    end
+    if not head.done then task.wait(head.task) end
+    if head.err then
+      if opened[opened.first] == head then
+        opened[opened.first] = nil
+        opened.first = opened.first + 1
+        self:open_ahead()
+        self.count = self.count + 1
+        return { account = head.id, region = "*", project = "*", logstore = "*",
+                 err = head.err, account_err = true }
+      end
+    else
+      local t = head.sub:next()
+      if t then
+        t.account = head.id
+        self.count = self.count + 1
+        return t
+      end
+      if opened[opened.first] == head then
+        opened[opened.first] = nil
+        opened.first = opened.first + 1
+        self:open_ahead()
+      end
+    end
+  end
+end
+
 --- targets:all() -> list of every remaining target, in order, and the
 -- list of those that are listing failures (err set). This holds the
 -- whole selection: for small runs and tests.
@@ -613,6 +836,7 @@ function Targets:all()
   end
   return list, failures
 end
+AccountTargets.all = Targets.all
 
 --- A journal: one JSON line per finished item, so that a rerun with the
 -- same file skips what is done. Lines are flushed as they are written.
@@ -648,7 +872,8 @@ end
 
 --- The key of a target in the journal.
 function M.key(t)
-  return t.region .. "/" .. t.project .. "/" .. t.logstore
+  local k = t.region .. "/" .. t.project .. "/" .. t.logstore
+  return t.account and (t.account .. "/" .. k) or k
 end
 
 function Journal:get(t)
@@ -672,8 +897,8 @@ end
 --- wf.not_started(target) -> the row of an item the run did not start
 -- because the user asked it to stop.
 function M.not_started(t)
-  return { region = t.region, project = t.project, logstore = t.logstore,
-           status = "interrupted", action = t.action,
+  return { account = t.account, region = t.region, project = t.project,
+           logstore = t.logstore, status = "interrupted", action = t.action,
            reason = "not started: the run was interrupted (rerun to go on)" }
 end
 
@@ -691,7 +916,10 @@ local WINDOW_WAIT = 0.01
 -- nil value". The world's errors keep their code and request id.
 local function failed_row(t, e)
   local reason, code
-  if t.err then
+  if t.account_err and not (errors.is(e) and e.code == "lua_error") then
+    reason = tostring(e.message or e)
+    code = type(e) == "table" and e.code or nil
+  elseif t.err then
     reason = (t.project == "*" and "cannot list the projects: "
               or "cannot list the logstores: ") .. tostring(e.message or e)
     code = type(e) == "table" and e.code or nil
@@ -707,8 +935,9 @@ local function failed_row(t, e)
     reason, code = tostring(e.message or e), e.code
     if code and reason:sub(1, #code) ~= code then reason = code .. ": " .. reason end
   end
-  return { region = t.region, project = t.project, logstore = t.logstore,
-           status = "failed", action = "failed", reason = reason, error_code = code,
+  return { account = t.account, region = t.region, project = t.project,
+           logstore = t.logstore, status = "failed", action = "failed", reason = reason,
+           error_code = code,
            request_id = type(e) == "table" and e.request_id or nil,
            unlisted = t.err and true or nil }
 end
@@ -724,7 +953,8 @@ end
 -- targets as a stream: a wf.targets stream as it is, a list through an
 -- index.
 local function stream_of(targets)
-  if getmetatable(targets) == Targets then return targets, nil end
+  local mt = getmetatable(targets)
+  if mt == Targets or mt == AccountTargets then return targets, nil end
   local i = 0
   return { next = function()
     i = i + 1
@@ -776,13 +1006,15 @@ function M.run(targets, fn, opts, label, sink)
       if t.err then
         row = failed_row(t, t.err)
       else
-        local ok, r, e = xpcall(fn, as_error, t, M.clients(t.region, opts))
+        local ok, r, e = xpcall(fn, as_error, t,
+                                M.clients(t.region, M.account_opts(opts, t.account)))
         if not ok then
           row = failed_row(t, r)
         elseif r == nil then
           row = failed_row(t, e)
         else
           row = r
+          if row.account == nil then row.account = t.account end
         end
       end
       if not total then bar:set_total(stream.count, stream.listed) end
@@ -843,10 +1075,29 @@ Output.__index = Output
 --                   default 3 when some status is in wf.BAD_STATUS
 -- out.total is the number of rows, out.counts the rows per status, out.bad
 -- those in wf.BAD_STATUS, out.shown those in the table.
+-- With --accounts every row carries its account: the table and the report
+-- get an `account` column first, and the summary a line per account.
+local function with_account(columns)
+  if not columns then return nil end
+  local out = { "account" }
+  for _, c in ipairs(columns) do
+    if c ~= "account" then out[#out + 1] = c end
+  end
+  return out
+end
+
 function M.output(opts, spec)
   local self = setmetatable({ opts = opts, spec = spec or {}, total = 0, counts = {},
-                              bad = 0, shown = 0 }, Output)
+                              bad = 0, shown = 0, by_account = {}, account_order = {} },
+                            Output)
   spec = self.spec
+  if opts.account_selection then
+    local s2 = {}
+    for k, v in pairs(spec) do s2[k] = v end
+    s2.columns = with_account(spec.columns)
+    s2.report_columns = with_account(spec.report_columns or spec.columns)
+    self.spec, spec = s2, s2
+  end
   if spec.columns and not opts.quiet then self.table = report.table_writer(spec.columns) end
   if opts.report then
     local w, err = report.writer(opts.report, spec.report_columns or spec.columns or {})
@@ -864,6 +1115,15 @@ function Output:add(row)
   self.total = self.total + 1
   self.counts[s] = (self.counts[s] or 0) + 1
   if M.counts_against(row, self.opts) then self.bad = self.bad + 1 end
+  if row.account then
+    local counts = self.by_account[row.account]
+    if not counts then
+      counts = {}
+      self.by_account[row.account] = counts
+      self.account_order[#self.account_order + 1] = row.account
+    end
+    counts[s] = (counts[s] or 0) + 1
+  end
   if spec.show and not spec.show(row) then return end
   self.shown = self.shown + 1
   if self.table then self.table:add(row) end
@@ -872,13 +1132,25 @@ end
 
 --- out:status_counts() -> "applied 3, failed 1" (statuses sorted), or
 -- "nothing to do".
-function Output:status_counts()
+function Output:status_counts(counts)
+  counts = counts or self.counts
   local order = {}
-  for s in pairs(self.counts) do order[#order + 1] = s end
+  for s in pairs(counts) do order[#order + 1] = s end
   table.sort(order)
   local parts = {}
-  for _, s in ipairs(order) do parts[#parts + 1] = s .. " " .. self.counts[s] end
+  for _, s in ipairs(order) do parts[#parts + 1] = s .. " " .. counts[s] end
   return #parts > 0 and table.concat(parts, ", ") or "nothing to do"
+end
+
+--- out:account_summary(): with --accounts, one line per account with the
+-- count of its rows by status, in the order the accounts came.
+function Output:account_summary()
+  for _, a in ipairs(self.account_order) do
+    local counts, n = self.by_account[a], 0
+    for _, c in pairs(counts) do n = n + c end
+    io.write(string.format("  account %s: %d row%s: %s\n", a, n, n == 1 and "" or "s",
+                           self:status_counts(counts)))
+  end
 end
 
 --- out:close_report() -> true | nil, err: end the --report document (it
@@ -924,6 +1196,11 @@ function M.finish(out, opts, columns, summary_title, report_columns)
   else
     io.write(string.format("%s: %d logstores: %s\n", spec.title or "summary", out.total,
                            out:status_counts()))
+  end
+  if #out.account_order > 0 then
+    io.write(string.format("%d account%s:\n", #out.account_order,
+                           #out.account_order == 1 and "" or "s"))
+    out:account_summary()
   end
   local ok, err = out:close_report()
   if not ok then

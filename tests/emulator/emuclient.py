@@ -300,7 +300,7 @@ class RpcClient:
     query in the URL; or ACS3-HMAC-SHA256 (query or form body)."""
 
     VERSIONS = {"ram": "2015-05-01", "kms": "2016-01-20",
-                "sts": "2015-04-01"}
+                "sts": "2015-04-01", "resourcemanager": "2020-03-31"}
 
     def __init__(self, port, product, region=REGION, ak=AK, secret=SECRET,
                  token=None, style="get", host=None):
@@ -308,6 +308,8 @@ class RpcClient:
         self.product = product
         self.host = host or {"ram": "ram.aliyuncs.com",
                              "sts": "sts.aliyuncs.com",
+                             "resourcemanager":
+                                 "resourcemanager.aliyuncs.com",
                              "kms": "kms.%s.aliyuncs.com" % region}[product]
         self.ak, self.secret, self.token, self.style = ak, secret, token, style
 

@@ -135,6 +135,7 @@ describe("docs/lua-api.md", function()
     local objects = {
       sls = slsh.sls.client(opts), ram = slsh.ram.client { credentials = creds },
       kms = slsh.kms.client(opts), sts = slsh.sts.client(opts),
+      rm = slsh.resourcemanager.client { credentials = creds },
       http = http, transfer = x, provider = creds,
       progress = slsh.report.progress { total = 1, enabled = false },
     }

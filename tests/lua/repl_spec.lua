@@ -44,6 +44,7 @@ describe("help", function()
     local objects = {
       sls = slsh.sls.client(opts), kms = slsh.kms.client(opts),
       ram = slsh.ram.client { credentials = creds }, sts = slsh.sts.client(opts),
+      rm = slsh.resourcemanager.client { credentials = creds },
       http = http, provider = creds,
       progress = slsh.report.progress { total = 1, enabled = false },
     }

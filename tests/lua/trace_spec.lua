@@ -1,6 +1,7 @@
 -- -v traces and secrets: a script calling every service (SLS V1 and V4,
 -- RAM, KMS, STS with RPC V1 and ACS3, AssumeRole and the credentials it
--- gives), with env credentials (permanent, and STS with a token), run by
+-- gives, the member accounts of the directory entered through their
+-- access role), with env credentials (permanent, and STS with a token), run by
 -- the slsh binary with -v -v: every request is traced with its line,
 -- status, request id, attempt and timing, and no secret, token, derived
 -- signing key or Authorization value appears anywhere in what it prints,
@@ -59,6 +60,24 @@ for _, c in ipairs{
     print("error", err.code, tostring(err))
     print(slsh.pretty.format(err))
     for k, v in pairs(err) do print("error field", k, tostring(v)) end
+  end
+end
+-- the members of the directory, each entered through its access role (the
+-- sessions of a run: their secrets must not show either), and those that
+-- cannot be entered
+for _, a in ipairs(assert(slsh.accounts.members())) do
+  local p = slsh.accounts.provider(a.AccountId)
+  show("member provider", p)
+  local cred, err = p:get()
+  if cred then
+    show("member credentials", cred)
+    show("member identity", assert(slsh.sts.client{credentials = p}:caller_identity()).Arn)
+    for k in slsh.kms.client{region = R, credentials = p, signature = "acs3"}:keys() do
+      show("member key", k)
+    end
+  else
+    print("error", err.code, tostring(err))
+    print(slsh.pretty.format(err))
   end
 end
 local provider = slsh.credentials{}
@@ -132,11 +151,16 @@ describe("-v traces", function()
                        { env = env })
     os.execute("rm -rf " .. home)
     local forbidden = { WRONG }
-    for _, k in ipairs(c:state().accounts[1].access_keys) do
-      forbidden[#forbidden + 1] = k.secret
-      if k.security_token then forbidden[#forbidden + 1] = k.security_token end
-      for _, d in ipairs(derived_keys(k.secret)) do forbidden[#forbidden + 1] = d end
+    local members = 0
+    for _, account in ipairs(c:state().accounts) do -- the members' sessions too
+      for _, k in ipairs(account.access_keys) do
+        forbidden[#forbidden + 1] = k.secret
+        if k.security_token then forbidden[#forbidden + 1] = k.security_token end
+        for _, d in ipairs(derived_keys(k.secret)) do forbidden[#forbidden + 1] = d end
+        if account.id ~= cloud.ACCOUNT then members = members + 1 end
+      end
     end
+    assert(members >= 2, "the script entered no member account")
     for _, d in ipairs(derived_keys(WRONG)) do forbidden[#forbidden + 1] = d end
     return r, forbidden
   end

@@ -10,6 +10,7 @@ const Ram = require('@alicloud/ram20150501');
 const Kms = require('@alicloud/kms20160120');
 const RpcClient = require('@alicloud/rpc-client');
 const Sts = require('@alicloud/sts20150401');
+const Rm = require('@alicloud/resourcemanager20200331');
 const Pop = require('@alicloud/pop-core');
 const Credentials = require('@alicloud/credentials');
 
@@ -33,7 +34,7 @@ const VERSIONS = {};
 for (const name of ['@alicloud/log', '@alicloud/sls20201230', '@alicloud/gateway-sls',
                     '@alicloud/openapi-core', '@alicloud/ram20150501', '@alicloud/kms20160120',
                     '@alicloud/rpc-client', '@alicloud/sts20150401', '@alicloud/pop-core',
-                    '@alicloud/credentials']) {
+                    '@alicloud/credentials', '@alicloud/resourcemanager20200331']) {
   VERSIONS[name] = require(`${name}/package.json`).version;
 }
 
@@ -98,6 +99,12 @@ function sts(cred) {
   return new Sts.default(openapiConfig(cred, { regionId: REGION }));
 }
 
+// @alicloud/resourcemanager20200331: ACS3-HMAC-SHA256, POST with a form
+// body, at its central endpoint resourcemanager.aliyuncs.com.
+function rm(cred) {
+  return new Rm.default(openapiConfig(cred, { regionId: REGION }));
+}
+
 // @alicloud/pop-core RPCClient (RPC signature V1; GET by default, POST with
 // a form body when request() is given { method: 'POST' }).
 function pop(cred, endpoint, apiVersion) {
@@ -124,6 +131,6 @@ function ramRoleArnCredential(cred, roleArn, session, extra = {}) {
 
 module.exports = {
   ACCOUNT, ROOT, USER, STS, REGION, PROJECT, BYOK_ROLE_ARN, ASSUME_ROLE_ARN, VERSIONS,
-  Log, Sls, Ram, Kms, Sts, Pop, Credentials,
-  log, sls, ram, kms, sts, pop, accessKeyCredential, ramRoleArnCredential,
+  Log, Sls, Ram, Kms, Sts, Pop, Credentials, Rm,
+  log, sls, ram, kms, sts, pop, rm, accessKeyCredential, ramRoleArnCredential,
 };

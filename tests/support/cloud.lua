@@ -32,6 +32,19 @@ M.KEY_SIGN = "key-hzz62f1b1d5tslsh0007"    -- Enabled, EC_P256 SIGN/VERIFY, cn-h
 M.ALIAS = "alias/slsh-byok"                -- M.KEY
 M.ADMIN_ROLE_ARN = "acs:ram::" .. M.ACCOUNT .. ":role/slsh-admin-role"
 M.PROJECT = "slsh-test-project"
+-- The members of the Resource Directory whose management account is
+-- M.ACCOUNT: entered through ResourceDirectoryAccountAccessRole, except
+-- MEMBER_NO_ROLE (has none), MEMBER_UNTRUSTING (its role trusts another
+-- account) and MEMBER_SUSPENDED; MEMBER_VERIFYING is listed as
+-- PromoteVerifying (not usable).
+M.MEMBER = "2000000000000001"
+M.MEMBER_NO_ROLE = "2000000000000002"
+M.MEMBER_SUSPENDED = "2000000000000003"
+M.MEMBER_VERIFYING = "2000000000000004"
+M.MEMBER_B = "2000000000000005"
+M.MEMBER_UNTRUSTING = "2000000000000006"
+M.MEMBERS = { M.MEMBER, M.MEMBER_NO_ROLE, M.MEMBER_SUSPENDED, M.MEMBER_VERIFYING, M.MEMBER_B,
+              M.MEMBER_UNTRUSTING }
 
 local TRUST = '{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow",'
   .. '"Principal":{"Service":["log.aliyuncs.com"]}}],"Version":"1"}'
@@ -60,8 +73,31 @@ function M.byok(key, enable)
                              region_id = M.REGION } }
 end
 
+-- The directory and its members' access roles (added to M.state()).
+local function directory(s)
+  local members = {}
+  for _, id in ipairs(M.MEMBERS) do
+    members[#members + 1] = { AccountId = id, DisplayName = "member-" .. id:sub(-1),
+                              Status = id == M.MEMBER_VERIFYING and "PromoteVerifying"
+                                       or "CreateSuccess" }
+    if id ~= M.MEMBER_NO_ROLE then
+      s.roles[#s.roles + 1] = { account = id, RoleName = "ResourceDirectoryAccountAccessRole",
+                                AssumeRolePolicyDocument = id == M.MEMBER_UNTRUSTING
+                                  and TRUST_ACCOUNT:gsub(M.ACCOUNT, "9999999999999999")
+                                  or TRUST_ACCOUNT,
+                                policies = { { PolicyName = "AdministratorAccess",
+                                               PolicyType = "System" } } }
+    end
+  end
+  s.accounts[#s.accounts + 1] = { id = M.MEMBER_SUSPENDED, access_keys = json.array {},
+                                  suspended = true }
+  s.resource_directory = { ResourceDirectoryId = "rd-slshtest", MasterAccountId = M.ACCOUNT,
+                           accounts = members }
+  return s
+end
+
 function M.state()
-  return {
+  return directory {
     accounts = {
       { id = M.ACCOUNT, access_keys = {
         { id = M.AK.id, secret = M.AK.secret },

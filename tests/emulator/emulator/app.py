@@ -11,7 +11,7 @@ import time
 import traceback
 
 from . import clock as clk
-from . import hosts, kms, ram, sts
+from . import hosts, kms, ram, rd, sts
 from .auth import NonceCache
 from .control import Control
 from .errors import ApiError
@@ -132,6 +132,8 @@ class App:
                               nonces),
             "sts": RpcService("sts", sts.VERSION, sts.ACTIONS, state, clock,
                               nonces),
+            "resourcemanager": RpcService("resourcemanager", rd.VERSION,
+                                          rd.ACTIONS, state, clock, nonces),
             "imds": InstanceMetadata(state, clock),
         }
         self.credentials_uri = CredentialsUri(state, clock)

@@ -128,10 +128,37 @@ def _logstore(rng, name, conf, product=None):
     return ls
 
 
-def make_estate(projects, logstores, regions, seed, mix,
-                account=ESTATE_ACCOUNT, cloudfirewall=True):
-    """The state document; the same arguments always give the same one."""
-    rng = random.Random(seed)
+ACCESS_ROLE = "ResourceDirectoryAccountAccessRole"
+MEMBER_BASE = 1888000000000000
+OTHER_MASTER = "1999999999999999"   # trusted by --untrusting members' role
+
+
+def member_id(i):
+    """The account id of member i (1-based) of a --accounts estate."""
+    return str(MEMBER_BASE + i)
+
+
+def _kms_policies():
+    """The two System policies SLS needs on a BYOK role."""
+    return [{"PolicyName": "AliyunKMSReadOnlyAccess", "PolicyType": "System"},
+            {"PolicyName": "AliyunKMSCryptoUserAccess",
+             "PolicyType": "System"}]
+
+
+def _byok_role(account):
+    """The BYOK role of an account, set up correctly."""
+    return {"account": account, "RoleName": BYOK_ROLE,
+            "AssumeRolePolicyDocument": _trust(
+                {"Service": ["log.aliyuncs.com"]}),
+            "Description": "SLS reads the BYOK CMKs with this role",
+            "MaxSessionDuration": 3600, "policies": _kms_policies()}
+
+
+def _account_estate(rng, account, projects, logstores, regions, mix,
+                    cloudfirewall, prefix="slsh-estate"):
+    """The projects, keys and aliases of one account (the rng is drawn in
+    the same order as before members existed, so the management account's
+    estate is unchanged by --accounts)."""
     names = list(mix)
     weights = [mix[n] for n in names]
     keys = {r: _keys(rng, account, r) for r in regions}
@@ -150,7 +177,7 @@ def make_estate(projects, logstores, regions, seed, mix,
     out = []
     for i in range(projects):
         region = regions[i % len(regions)]
-        out.append(project("slsh-estate-%s-%04d" % (region, i), region,
+        out.append(project("%s-%s-%04d" % (prefix, region, i), region,
                            ["ls-%03d" % j for j in range(logstores)],
                            "estate project %d" % i))
     if cloudfirewall:
@@ -160,11 +187,28 @@ def make_estate(projects, logstores, regions, seed, mix,
                                ["cloudfirewall-logstore"],
                                "Cloud Firewall log analysis",
                                "cloudfirewall"))
-    kms_policies = [{"PolicyName": "AliyunKMSReadOnlyAccess",
-                     "PolicyType": "System"},
-                    {"PolicyName": "AliyunKMSCryptoUserAccess",
-                     "PolicyType": "System"}]
-    return {
+    aliases = [{"account": account, "region": r,
+                "AliasName": "alias/slsh-byok",
+                "KeyId": keys[r]["enabled"]["KeyId"]} for r in regions]
+    return out, [k for r in regions for k in keys[r].values()], aliases
+
+
+def make_estate(projects, logstores, regions, seed, mix,
+                account=ESTATE_ACCOUNT, cloudfirewall=True, members=0,
+                no_access_role=(), suspended=(), member_status=None,
+                member_projects=1, untrusting=()):
+    """The state document; the same arguments always give the same one.
+    With members > 0 the account is the management account of a Resource
+    Directory of that many member accounts, each with its own projects,
+    keys, BYOK role and the access role trusting the management account
+    (except members listed in no_access_role, by 1-based index);
+    `suspended` members cannot be entered; the access role of `untrusting`
+    members trusts another account (AssumeRole: NoPermission); member_status
+    maps an index to the Status ListAccounts shows (default CreateSuccess)."""
+    rng = random.Random(seed)
+    out, keys, aliases = _account_estate(rng, account, projects, logstores,
+                                         regions, mix, cloudfirewall)
+    state = {
         "accounts": [{"id": account, "access_keys": [
             {"id": ESTATE_AK, "secret": ESTATE_SECRET},
             {"id": OPERATOR_AK, "secret": OPERATOR_SECRET,
@@ -172,11 +216,7 @@ def make_estate(projects, logstores, regions, seed, mix,
         "users": [{"account": account, "UserName": "rollout-operator"}],
         "projects": out,
         "roles": [
-            {"account": account, "RoleName": BYOK_ROLE,
-             "AssumeRolePolicyDocument": _trust(
-                 {"Service": ["log.aliyuncs.com"]}),
-             "Description": "SLS reads the BYOK CMKs with this role",
-             "MaxSessionDuration": 3600, "policies": kms_policies},
+            _byok_role(account),
             {"account": account, "RoleName": ADMIN_ROLE,
              "AssumeRolePolicyDocument": _trust(
                  {"RAM": ["acs:ram::%s:root" % account]}),
@@ -185,14 +225,70 @@ def make_estate(projects, logstores, regions, seed, mix,
                            "PolicyType": "System"}]},
         ],
         "policies": [],
-        "keys": [k for r in regions for k in keys[r].values()],
-        "aliases": [{"account": account, "region": r,
-                     "AliasName": "alias/slsh-byok",
-                     "KeyId": keys[r]["enabled"]["KeyId"]} for r in regions],
+        "keys": keys,
+        "aliases": aliases,
         "ecs": {"role": ADMIN_ROLE, "account": account,
                 "require_token": False},
         "credentials_uri": {"account": account, "role": ADMIN_ROLE},
     }
+    if members:
+        _add_members(state, seed, account, members, logstores, regions, mix,
+                     cloudfirewall, set(no_access_role), set(suspended),
+                     member_status or {}, member_projects, set(untrusting))
+    return state
+
+
+def _add_members(state, seed, master, members, logstores, regions, mix,
+                 cloudfirewall, no_access_role, suspended, member_status,
+                 member_projects, untrusting):
+    """Adds the member accounts and the directory to a state."""
+    directory = []
+    for i in range(1, members + 1):
+        uid = member_id(i)
+        rng = random.Random("%d/member/%d" % (seed, i))
+        projects, keys, aliases = _account_estate(
+            rng, uid, member_projects, logstores, regions, mix,
+            cloudfirewall, prefix="member%d" % i)
+        entry = {"id": uid, "access_keys": []}
+        if i in suspended:
+            entry["suspended"] = True
+        state["accounts"].append(entry)
+        state["projects"] += projects
+        state["keys"] += keys
+        state["aliases"] += aliases
+        state["roles"].append(_byok_role(uid))
+        if i not in no_access_role:
+            state["roles"].append({
+                "account": uid, "RoleName": ACCESS_ROLE,
+                "AssumeRolePolicyDocument": _trust(
+                    {"RAM": ["acs:ram::%s:root" % (
+                        OTHER_MASTER if i in untrusting else master)]}),
+                "Description": "Resource Directory access from the "
+                               "management account",
+                "MaxSessionDuration": 3600,
+                "policies": [{"PolicyName": "AdministratorAccess",
+                              "PolicyType": "System"}]})
+        directory.append({
+            "AccountId": uid, "DisplayName": "member-%d" % i,
+            "Status": member_status.get(i, "CreateSuccess"),
+            "Type": "ResourceAccount", "JoinMethod": "created",
+            "JoinTime": "2024-01-%02dT08:00:00.000Z" % min(i, 28),
+            "ModifyTime": "2024-02-01T08:00:00.000Z",
+            "FolderId": "fd-estate%04d" % (seed % 10000)})
+    state["resource_directory"] = {
+        "ResourceDirectoryId": "rd-estate%04d" % (seed % 10000),
+        "MasterAccountId": master, "accounts": directory}
+
+
+def _indexes(text, members):
+    """A comma-separated list of 1-based member indexes."""
+    out = set()
+    for part in text.split(",") if text else []:
+        if not part.strip().isdigit() or not 1 <= int(part) <= members:
+            raise ValueError("member indexes are 1..%d, got %r"
+                             % (members, part))
+        out.add(int(part))
+    return out
 
 
 def main(argv=None):
@@ -212,6 +308,22 @@ def main(argv=None):
     p.add_argument("--account", default=ESTATE_ACCOUNT)
     p.add_argument("--no-cloudfirewall", action="store_true",
                    help="leave out the Cloud Firewall projects")
+    p.add_argument("--accounts", type=int, default=0, metavar="N",
+                   help="make the account the management account of a "
+                        "Resource Directory of N member accounts")
+    p.add_argument("--member-projects", type=int, default=1, metavar="M",
+                   help="projects of --logstores logstores in each member "
+                        "(besides its Cloud Firewall projects)")
+    p.add_argument("--no-access-role", metavar="I[,I...]",
+                   help="members (1-based) without %s" % ACCESS_ROLE)
+    p.add_argument("--suspended", metavar="I[,I...]",
+                   help="members (1-based) that are suspended")
+    p.add_argument("--untrusting", metavar="I[,I...]",
+                   help="members (1-based) whose %s trusts another account"
+                        % ACCESS_ROLE)
+    p.add_argument("--member-status", action="append", default=[],
+                   metavar="I=STATUS",
+                   help="the Status ListAccounts shows for member I")
     p.add_argument("--out", help="output file (default: stdout)")
     args = p.parse_args(argv)
     regions = [r.strip() for r in args.regions.split(",") if r.strip()]
@@ -224,8 +336,24 @@ def main(argv=None):
         mix = parse_mix(args.mix)
     except ValueError as e:
         p.error(str(e))
+    try:
+        no_role = _indexes(args.no_access_role, args.accounts)
+        suspended = _indexes(args.suspended, args.accounts)
+        untrusting = _indexes(args.untrusting, args.accounts)
+        status = {}
+        for item in args.member_status:
+            i, sep, value = item.partition("=")
+            if not sep or not value:
+                raise ValueError("--member-status is I=STATUS")
+            status[_indexes(i, args.accounts).pop()] = value
+    except (ValueError, KeyError) as e:
+        p.error(str(e))
+    if not 0 <= args.accounts <= 1000 or args.member_projects < 0:
+        p.error("--accounts in [0, 1000] and --member-projects >= 0")
     state = make_estate(args.projects, args.logstores, regions, args.seed,
-                        mix, args.account, not args.no_cloudfirewall)
+                        mix, args.account, not args.no_cloudfirewall,
+                        args.accounts, no_role, suspended, status,
+                        args.member_projects, untrusting)
     text = json.dumps(state, indent=1) + "\n"
     if args.out:
         with open(args.out, "w", encoding="utf-8") as f:

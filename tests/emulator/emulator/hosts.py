@@ -20,8 +20,8 @@ _REGION = re.compile(r"^[a-z]{2}-[a-z0-9-]+$")
 
 
 class Route:
-    """Where a request goes: service is one of sls, ram, kms, sts, imds or
-    None (unknown host); region and project where the host names them."""
+    """Where a request goes: service is one of sls, ram, kms, sts,
+    resourcemanager, imds or None (unknown host); region and project where the host names them."""
 
     def __init__(self, service, region=None, project=None, host=""):
         self.service = service
@@ -58,6 +58,8 @@ def route(host, known_regions):
         return Route("ram", host=h)
     if h == "sts.aliyuncs.com":
         return Route("sts", host=h)
+    if h == "resourcemanager.aliyuncs.com":
+        return Route("resourcemanager", host=h)
     parts = h.split(".")
     if len(parts) == 4 and parts[2:] == ["aliyuncs", "com"] \
             and parts[1] in known_regions:

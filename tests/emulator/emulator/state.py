@@ -3,7 +3,8 @@ dumps to.  Services edit the document in place, so keys the emulator does not
 know survive a load/dump round trip untouched.
 
 Top-level keys: accounts, projects, roles, policies (custom), keys (KMS),
-aliases, users, user_policies, ecs, credentials_uri.  See docs/emulator.md.
+aliases, users, user_policies, ecs, credentials_uri, resource_directory.
+See docs/emulator.md.
 """
 
 import json
@@ -82,6 +83,12 @@ class State:
     # The AccessKeyId a security token was issued with, or None.
     def token_owner(self, token):
         return self._tokens.get(token)
+
+    # Whether an account is marked `suspended` in the accounts list: its
+    # roles cannot be assumed.
+    def suspended(self, account_id):
+        return any(a["id"] == account_id and a.get("suspended") is True
+                   for a in self.data["accounts"])
 
     # Adds a key (e.g. STS credentials) to an account, creating the account
     # entry when the state has none for that uid.
@@ -169,6 +176,18 @@ def _validate(data):
                 if not isinstance(item.get(field), str) or not item[field]:
                     raise ValueError("state.%s[%d].%s must be a non-empty "
                                      "string" % (name, i, field))
+    rd = data.get("resource_directory")
+    if rd is not None:
+        if not isinstance(rd, dict) or \
+                not isinstance(rd.get("MasterAccountId"), str) or \
+                not isinstance(rd.get("accounts", []), list):
+            raise ValueError("state.resource_directory must be an object "
+                             "with MasterAccountId and a list accounts")
+        for i, m in enumerate(rd.get("accounts", [])):
+            if not isinstance(m, dict) or \
+                    not isinstance(m.get("AccountId"), str):
+                raise ValueError("state.resource_directory.accounts[%d] "
+                                 "needs an AccountId" % i)
     for a in data.get("accounts", []):
         for key in a.get("access_keys", []):
             if not isinstance(key, dict) or not key.get("id") \

@@ -101,6 +101,9 @@ def assume_role(call):
             raise ApiError(400, "InvalidParameter.PolicyGrammar", "The "
                            "parameter Policy is malformed: %s." % e) from None
     account, name = m.groups()
+    if call.state.suspended(account):
+        raise ApiError(403, "Forbidden.AccountSuspended", "The account %s "
+                       "that owns the role is suspended." % account)
     role = call.state.role(account, name)
     if role is None:
         raise ApiError(404, "EntityNotExist.Role",
