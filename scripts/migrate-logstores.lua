@@ -131,6 +131,10 @@ local VALID_NAME = "^[a-z0-9][a-z0-9_-]*[a-z0-9]$"
 
 -- Every check that needs no request; a bad value exits 2.
 local function check(opts)
+  if opts.accounts or opts.account_selection then
+    usage_error("--accounts: a migration reads one project of one account; for another "
+                .. "target account give --to-profile")
+  end
   if opts.project or opts.project_file or opts.logstore then
     usage_error("select with --from PROJECT[/GLOB], not --project/--project-file/--logstore")
   end

@@ -125,6 +125,7 @@ describe("migrate-logstores", function()
       { "--from", "Bad_Project", "--to", DST, "--service-key" },
       { "--from", SRC, "--to", DST, "--service-key", "--copy-data", "--apply" }, -- no journal
       { "--from", SRC, "--to", DST, "--service-key", "--to-profile", "no-such-profile" },
+      { "--from", SRC, "--to", DST, "--service-key", "--accounts", "all" },
     } do
       local r = migrate(c, a)
       assert.equal(2, r.code, table.concat(a, " ") .. "\n" .. r.stdout .. r.stderr)
