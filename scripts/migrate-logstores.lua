@@ -17,6 +17,8 @@ local json = require "slsh.json"
 local logs = require "slsh.logs"
 local host = require "slsh.host.core"
 local errors = require "slsh.err"
+local sls_mod = require "slsh.sls"
+local credentials = require "slsh.credentials"
 
 local NAME = "migrate-logstores"
 local USAGE = "slsh [--region R] run migrate-logstores --from PROJECT[/GLOB] --to PROJECT "
@@ -121,7 +123,7 @@ local function usage_error(message) rollout.usage_error(policy, message) end
 local function parse_time(name, s)
   if s:match("^%d+$") then return math.tointeger(tonumber(s)) end
   if s:match("^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%dZ$") then
-    local t = slsh.credentials.parse_time(s)
+    local t = credentials.parse_time(s)
     if t then return math.floor(t) end
   end
   usage_error("--" .. name .. " must be unix seconds or YYYY-MM-DDTHH:MM:SSZ, got '" .. s .. "'")
@@ -209,7 +211,7 @@ local function check(opts)
     opts.saved = changes
   end
   if opts.to_profile then
-    local provider, err = slsh.credentials { profile = opts.to_profile }
+    local provider, err = credentials { profile = opts.to_profile }
     if not provider then usage_error("--to-profile: " .. tostring(err)) end
     opts.to_credentials = provider
   end
@@ -627,7 +629,7 @@ local function plan_one(ctx, t, src, tgt)
   row.current = describe(ls.encrypt_conf)
   row.shards = ls.shardCount
   row.state = rollout.state_fingerprint(ls)
-  local body, berr = slsh.sls.creatable(ls)
+  local body, berr = sls_mod.creatable(ls)
   if not body then return nil, berr end
   body.logstoreName = row.to_logstore
   body.encrypt_conf = ctx.want_conf
@@ -663,7 +665,7 @@ local function plan_one(ctx, t, src, tgt)
                  .. ")"
     return row
   end
-  local have = assert(slsh.sls.creatable(cur))
+  local have = assert(sls_mod.creatable(cur))
   local diff = differing(body, have)
   if #diff > 0 then
     row.action, row.status = "refused", "refused"
@@ -761,7 +763,7 @@ local function apply_one(ctx, row, src, tgt)
     if not ok then return fail(row, err, "cannot create the logstore") end
     local cur, gerr = tgt:get_logstore(o.to, row.to_logstore)
     if not cur then return fail(row, gerr, "created, but cannot read it back") end
-    local diff = differing(row.body, assert(slsh.sls.creatable(cur)))
+    local diff = differing(row.body, assert(sls_mod.creatable(cur)))
     if #diff > 0 then
       row.status = "drift"
       row.reason = "created, but the service changed " .. some(diff)

@@ -5,6 +5,7 @@
 -- user who sets BYOK with it needs ram:PassRole on it. Plans by default;
 -- --apply makes the changes; a second run has nothing to do.
 
+local slsh = require "slsh"
 local wf = require "slsh.workflow"
 local json = require "slsh.json"
 

@@ -4,8 +4,21 @@
 
 local M = {}
 
+-- The slsh module's defaults (--profile, --region, --connect-to, ...),
+-- read from the module, never from a global: `local slsh = require
+-- "slsh"` in a stock Lua sees the same configuration as the slsh command.
+-- Required at call time: slsh loads this module lazily.
 local function config()
-  return (rawget(_G, "slsh") and slsh.config) or {}
+  return require("slsh").config
+end
+
+--- common.wire(opts) -> connect_to, ca_file, verbose: a client's options,
+-- else slsh.config's (--connect-to, --ca-file, -v), handed to the
+-- transport explicitly so that it needs no global to find them.
+function M.wire(opts)
+  local c = config()
+  return opts.connect_to or c.connect_to, opts.ca_file or c.ca_file,
+         opts.verbose or c.verbose
 end
 
 --- Check `opts` against {name = "string"|"number"|"any"}; misuse raises
@@ -38,8 +51,7 @@ end
 function M.region(who, opts, optional)
   local region = opts.region
   if region == nil then
-    local s = rawget(_G, "slsh")
-    local default = s and s.default_region and s.default_region() or config().region
+    local default = require("slsh").default_region()
     region = default and default:match("^[^,]*")
   end
   if region == nil then

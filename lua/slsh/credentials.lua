@@ -307,8 +307,7 @@ function M.provider(opts)
   }
   local explicit = opts.access_key_id or opts.access_key_secret
     or opts.security_token
-  local slsh = package.loaded.slsh
-  local config = type(slsh) == "table" and slsh.config or {}
+  local config = require("slsh").config
   if args.profile == nil and not explicit then
     args.profile = config.profile
   end

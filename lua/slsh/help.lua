@@ -87,6 +87,14 @@ local function prototypes(slsh)
   out[#out + 1] = { "credentials", creds }
   local made, bar = pcall(slsh.report.progress, { total = 1, enabled = false })
   if made then out[#out + 1] = { "report", bar } end
+  -- a workflow's objects (a targets stream over no region lists nothing)
+  local wf = slsh.workflow
+  for _, make in ipairs { function() return wf.targets { regions = {} } end,
+                          function() return wf.journal(nil) end,
+                          function() return wf.output({}, {}) end } do
+    local made_it, obj = pcall(make)
+    if made_it and obj then out[#out + 1] = { "workflow", obj } end
+  end
   return out
 end
 

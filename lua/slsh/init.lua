@@ -43,6 +43,9 @@ local submodules = {
   sts = "slsh.sts",
   resourcemanager = "slsh.resourcemanager",
   accounts = "slsh.accounts",
+  -- what the bundled workflows are built on, public for the user's own
+  workflow = "slsh.workflow",
+  rollout = "slsh.rollout",
 }
 
 --- slsh.default_region() -> region id string (possibly a comma-separated

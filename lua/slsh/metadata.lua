@@ -21,7 +21,7 @@ local TOKEN_TTL = "21600"
 -- credentials URI.
 local clients = {}
 local function http_client()
-  local config = (rawget(_G, "slsh") and slsh.config) or {}
+  local config = require("slsh").config
   local key = (config.connect_to or "") .. "\0" .. (config.ca_file or "")
   local client = clients[key]
   if not client then

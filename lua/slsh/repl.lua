@@ -330,7 +330,7 @@ function M.complete(word, line)
     if not t then return {} end
     candidates = fields(t, sep == ":")
     -- slsh's submodules load on first use, so they are not keys yet.
-    if t == rawget(_G, "slsh") and sep == "." then
+    if t == require("slsh") and sep == "." then
       for _, name in ipairs(t.modules()) do candidates[#candidates + 1] = name end
     end
     base = prefix .. sep

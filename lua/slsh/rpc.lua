@@ -41,11 +41,12 @@ function M.client(spec, opts)
     region = spec.region,
     signature = signature,
   }, Client)
+  local connect_to, ca_file, verbose = common.wire(opts)
   self.transport = transport.new {
     service = spec.service, endpoint = self.endpoint, credentials = common.provider(opts),
-    connect_to = opts.connect_to, ca_file = opts.ca_file, timeout = opts.timeout,
+    connect_to = connect_to, ca_file = ca_file, timeout = opts.timeout,
     qps = opts.qps or spec.qps, retries = opts.retries, retry_time = opts.retry_time,
-    verbose = opts.verbose, max_body = opts.max_body or MAX_BODY,
+    verbose = verbose, max_body = opts.max_body or MAX_BODY,
   }
   return self
 end

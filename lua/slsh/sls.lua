@@ -92,11 +92,12 @@ function M.client(opts)
     signature = signature,
     signature_method = method,
   }, Client)
+  local connect_to, ca_file, verbose = common.wire(opts)
   self.transport = transport.new {
     service = "sls", endpoint = endpoint, credentials = common.provider(opts),
-    connect_to = opts.connect_to,
-    ca_file = opts.ca_file, timeout = opts.timeout, qps = opts.qps,
-    retries = opts.retries, retry_time = opts.retry_time, verbose = opts.verbose,
+    connect_to = connect_to,
+    ca_file = ca_file, timeout = opts.timeout, qps = opts.qps,
+    retries = opts.retries, retry_time = opts.retry_time, verbose = verbose,
     max_body = opts.max_body or MAX_BODY,
   }
   self.data_transport = transport.new {

@@ -268,13 +268,13 @@ end
 -- endpoint has a bucket of its own), bucket (a name: requests with
 -- another one have a rate of their own, as the SLS data plane has limits
 -- of its own), retries (extra attempts, default 4), retry_time (total
--- seconds, default
--- 60), verbose (0, 1, 2), max_body.
+-- seconds, default 60), verbose (0, 1, 2), max_body. connect_to, ca_file
+-- and verbose default to slsh.config (the table of require "slsh").
 function M.new(opts)
   if opts.qps ~= nil and (type(opts.qps) ~= "number" or opts.qps ~= opts.qps or opts.qps < 0) then
     error("transport.new: qps must be a number >= 0 (0 = no limit)", 2)
   end
-  local config = (rawget(_G, "slsh") and slsh.config) or {}
+  local config = require("slsh").config
   local connect_to = opts.connect_to or config.connect_to
   local ca_file = opts.ca_file or config.ca_file
   local timeout = opts.timeout or 30

@@ -32,6 +32,9 @@ local report = require "slsh.report"
 local errors = require "slsh.err"
 local accounts = require "slsh.accounts"
 local host = require "slsh.host.core"
+-- slsh loads this module on first use (slsh.workflow), after it is
+-- itself loaded, so requiring it here makes no cycle.
+local slsh = require "slsh"
 
 local M = {}
 
@@ -840,7 +843,7 @@ AccountTargets.all = Targets.all
 
 --- A journal: one JSON line per finished item, so that a rerun with the
 -- same file skips what is done. Lines are flushed as they are written.
-local Journal = {}
+local Journal = { __name = "slsh.workflow.journal" }
 Journal.__index = Journal
 
 --- wf.journal(path, {read_only=?, entries=?}) -> journal (path nil: a

@@ -159,17 +159,8 @@ describe("slsh command", function()
   end)
 
   it("works as a module of a stock lua5.4 through slsh.so", function()
-    local dir = os.getenv("SLSH_MODULE_DIR") or "build"
     local code = "local s = require 'slsh' print(s.version, type(s.pretty.format))"
-    local env = { LUA_CPATH = dir .. "/?.so" }
-    if os.getenv("SLSH_ASAN") == "1" then
-      -- An instrumented slsh.so needs the sanitizer runtimes loaded first.
-      local p = io.popen("cc -print-file-name=libasan.so; cc -print-file-name=libubsan.so")
-      env.LD_PRELOAD = p:read("l") .. " " .. p:read("l")
-      p:close()
-      env.ASAN_OPTIONS = "detect_leaks=0"
-    end
-    local r = run.sh("lua5.4 -e " .. run.quote(code), { env = env })
+    local r = run.sh("lua5.4 -e " .. run.quote(code), { env = run.stock_lua_env() })
     assert.equal(0, r.code, r.stderr)
     assert.matches("^%d+%.%d+%.%d+\tfunction\n$", r.stdout)
   end)

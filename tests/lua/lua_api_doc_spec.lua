@@ -14,6 +14,11 @@ local DOC = (os.getenv("SLSH_SOURCE_DIR") or ".") .. "/docs/lua-api.md"
 local INTERNAL = {
   sign_request = "called by the transport with live credentials on every attempt",
   render = "the progress bar's text, drawn by tick and finish",
+  fetch_page = "the targets stream's paging, driven by next",
+  absorb_page = "the targets stream's paging, driven by next",
+  list = "the targets stream's listing of one project, driven by next",
+  fill = "the targets stream's listing ahead, driven by next",
+  paging = "the targets stream's state, asked by next",
 }
 
 -- The doc's code blocks: {info=, code=, line=}.
@@ -138,6 +143,11 @@ describe("docs/lua-api.md", function()
       rm = slsh.resourcemanager.client { credentials = creds },
       http = http, transfer = x, provider = creds,
       progress = slsh.report.progress { total = 1, enabled = false },
+      -- slsh.workflow's, made without the network: a targets stream
+      -- over no region has no project page to read
+      targets = slsh.workflow.targets { regions = {} },
+      journal = slsh.workflow.journal(nil),
+      output = slsh.workflow.output({}, {}),
     }
     local missing = {}
     for what, obj in pairs(objects) do

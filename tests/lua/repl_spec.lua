@@ -7,7 +7,8 @@ local help = require "slsh.help"
 local repl = require "slsh.repl"
 
 -- Methods that are not for scripts (as in lua_api_doc_spec.lua).
-local INTERNAL = { sign_request = true, render = true }
+local INTERNAL = { sign_request = true, render = true, fetch_page = true, absorb_page = true,
+                   list = true, fill = true, paging = true }
 
 local function methods(obj)
   local out = {}
@@ -47,6 +48,8 @@ describe("help", function()
       rm = slsh.resourcemanager.client { credentials = creds },
       http = http, provider = creds,
       progress = slsh.report.progress { total = 1, enabled = false },
+      targets = slsh.workflow.targets { regions = {} }, journal = slsh.workflow.journal(nil),
+      output = slsh.workflow.output({}, {}),
     }
     local missing = {}
     for what, obj in pairs(objects) do
@@ -118,6 +121,20 @@ describe("live completion", function()
     rawset(_G, "sls", nil)
     rawset(_G, "kms", nil)
     rawset(_G, "ram", nil)
+  end)
+
+  it("completes slsh's submodules before they are loaded, under any name", function()
+    local mod = require "slsh"
+    rawset(mod, "workflow", nil) -- as before its first use (it loads again on access)
+    assert.same({ "slsh.workflow" }, repl.complete("slsh.wo"))
+    -- the module, not the global, is what counts
+    rawset(_G, "mod", mod)
+    rawset(_G, "slsh", nil)
+    local ok, got = pcall(repl.complete, "mod.wo")
+    rawset(_G, "slsh", mod)
+    rawset(_G, "mod", nil)
+    assert.is_true(ok, got)
+    assert.same({ "mod.workflow" }, got)
   end)
 
   it("completes projects, then the project's logstores, fetched once", function()

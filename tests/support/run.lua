@@ -54,6 +54,22 @@ function M.sh(cmd, opts)
            stderr = M.unsanitize(slurp(err)) }
 end
 
+--- run.stock_lua_env(env?) -> env: what a stock `lua5.4` needs to load
+-- the built slsh.so (LUA_CPATH; in the ASan build, the sanitizer
+-- runtimes preloaded), added to `env`.
+function M.stock_lua_env(env)
+  env = env or {}
+  env.LUA_CPATH = (os.getenv("SLSH_MODULE_DIR") or "build") .. "/?.so"
+  if os.getenv("SLSH_ASAN") == "1" then
+    -- An instrumented slsh.so needs the sanitizer runtimes loaded first.
+    local p = io.popen("cc -print-file-name=libasan.so; cc -print-file-name=libubsan.so")
+    env.LD_PRELOAD = p:read("l") .. " " .. p:read("l")
+    p:close()
+    env.ASAN_OPTIONS = "detect_leaks=0"
+  end
+  return env
+end
+
 --- run.slsh({args...}, opts) -> {code=, stdout=, stderr=}
 function M.slsh(args, opts)
   local words = { M.quote(M.bin) }
