@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 packages=(
   build-essential cmake pkg-config git
   liblua5.4-dev lua5.4 libcurl4-openssl-dev libssl-dev libjansson-dev
-  libedit-dev
+  libedit-dev libprotobuf-c-dev protobuf-c-compiler liblz4-dev
   libcmocka-dev lua-busted lua-check python3 openssl tmux valgrind locales
   clang libclang-rt-14-dev groff-base zsh
 )

@@ -16,10 +16,13 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Logstore keys the service sets itself; never sent back. */
-static const char *const readonly_keys[] = {
-  "createTime", "lastModifyTime", "productType", NULL
+/* The read-only fields (logstore.h): set by the service, never sent back.
+ * The dotted path is dropped by quota_copy; as a key it matches nothing. */
+const char *const slsh_logstore_readonly[] = {
+  "createTime", "lastModifyTime", "productType", "resourceQuota.storage.used",
+  NULL
 };
+#define readonly_keys slsh_logstore_readonly
 
 /* Longest string accepted in a logstore field we check (mode, ...). */
 #define LS_STRING_MAX 256
@@ -337,6 +340,23 @@ int slsh_logstore_merge_encconf(const json_t *logstore, const json_t *conf,
     json_decref(over);
     return slsh_err_set(err, SLSH_E_NOMEM, NULL, "out of memory");
   }
+  *body = build_body(logstore, over, err);
+  json_decref(over);
+  return *body ? 0 : -1;
+}
+
+int slsh_logstore_creatable(const json_t *logstore, json_t **body,
+                            struct slsh_err *err)
+{
+  json_t *over;
+
+  slsh_err_clear(err);
+  *body = NULL;
+  if(check_doc(logstore, NULL, SLSH_E_LOGSTORE_INVALID, err))
+    return -1;
+  over = json_object();
+  if(!over)
+    return slsh_err_set(err, SLSH_E_NOMEM, NULL, "out of memory");
   *body = build_body(logstore, over, err);
   json_decref(over);
   return *body ? 0 : -1;

@@ -194,6 +194,27 @@ static int encconf_check_logstore(lua_State *L)
   return 1;
 }
 
+/* creatable(logstore) -> body | nil, err: the CreateLogStore body that
+ * recreates a (checked) GetLogStore answer, read-only fields left out. */
+static int encconf_creatable(lua_State *L)
+{
+  struct slsh_err err;
+  json_t **ls, **body;
+
+  encconf_checkdoc(L, 1, 0);
+  ls = encconf_box(L);
+  body = encconf_box(L);
+  if(encconf_tojson(L, 1, "logstore", ls, &err) ||
+     slsh_logstore_creatable(*ls, body, &err)) {
+    encconf_release(ls);
+    return slsh_lua_fail(L, &err);
+  }
+  encconf_release(ls);
+  slsh_lua_pushjson(L, *body);
+  encconf_release(body);
+  return 1;
+}
+
 /* Push the conf in *box (consumed) or fail with `err`. */
 static int encconf_pushresult(lua_State *L, json_t **box,
                               const struct slsh_err *err)
@@ -358,6 +379,7 @@ static const luaL_Reg encconf_funcs[] = {
   {"merge", encconf_merge},
   {"merge_changes", encconf_merge_changes},
   {"check_logstore", encconf_check_logstore},
+  {"creatable", encconf_creatable},
   {"byok", encconf_byok},
   {"service_key", encconf_service_key},
   {"with_enable", encconf_with_enable},
@@ -378,6 +400,12 @@ int luaopen_slsh_encconf_core(lua_State *L)
     lua_rawseti(L, -2, i + 1);
   }
   lua_setfield(L, -2, "valid_types");
+  lua_newtable(L);
+  for(i = 0; slsh_logstore_readonly[i]; i++) {
+    lua_pushstring(L, slsh_logstore_readonly[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setfield(L, -2, "readonly_fields");
   lua_pushinteger(L, SLSH_LOGSTORE_ALLOW_SHORTER_RETENTION);
   lua_setfield(L, -2, "ALLOW_SHORTER_RETENTION");
   lua_pushinteger(L, SLSH_LOGSTORE_ALLOW_MODE_CHANGE);

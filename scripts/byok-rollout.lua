@@ -10,161 +10,6 @@
 
 local rollout = require "slsh.rollout"
 local encconf = require "slsh.encrypt_conf"
-local task = require "slsh.task"
-
-local ROLE_DEFAULT = "slsh-byok-role"
-
--- --key values: REGION=KEY, or one bare KEY (a key id for a single
--- region; an alias, which names a key in each region, for several); with
--- --accounts also ACCOUNT:REGION=KEY, since a key id belongs to one
--- account, while an alias is looked up in every account and region.
-local function check(opts, policy)
-  local keys, bare, per_account = {}, nil, {}
-  local multi = opts.account_selection ~= nil
-  for _, v in ipairs(opts.key) do
-    local account, aregion, akey = v:match("^(%d+):([a-z][a-z0-9-]*[a-z0-9])=(.+)$")
-    if not account and v:find("=", 1, true)
-       and not v:match("^[a-z][a-z0-9-]*[a-z0-9]=[^=]+$") then
-      rollout.usage_error(policy, "--key takes REGION=KEYID (or one bare KEYID)"
-                          .. (multi and ", or ACCOUNT:REGION=KEYID" or "") .. ", got '"
-                          .. v .. "'")
-    end
-    local region, key = v:match("^([a-z][a-z0-9-]*[a-z0-9])=(.+)$")
-    if account then
-      if not multi then
-        rollout.usage_error(policy, "--key " .. v .. " names an account: give --accounts too")
-      end
-      per_account[account] = per_account[account] or {}
-      if per_account[account][aregion] then
-        rollout.usage_error(policy, "--key names account " .. account .. " region "
-                            .. aregion .. " twice")
-      end
-      per_account[account][aregion] = akey
-      region = aregion -- checked against --region below
-      keys[region] = keys[region] or false
-    elseif multi and not (region and key or v):match("^alias/") then
-      rollout.usage_error(policy, "--key " .. v .. ": with --accounts a key id belongs to "
-                          .. "one account: give --key ACCOUNT:REGION=KEYID, or an alias "
-                          .. "(alias/NAME), which each account resolves in each region")
-    elseif region then
-      if keys[region] then
-        rollout.usage_error(policy, "--key names region " .. region .. " twice")
-      end
-      keys[region] = key
-    elseif bare then
-      rollout.usage_error(policy, "--key: give one bare KEYID at most; for several "
-                          .. "regions use --key REGION=KEYID for each")
-    else
-      bare = v
-    end
-  end
-  local selected = {}
-  for _, r in ipairs(opts.regions) do selected[r] = true end
-  if bare then
-    if #opts.regions == 1 or bare:match("^alias/") then
-      for _, r in ipairs(opts.regions) do keys[r] = keys[r] or bare end
-    else
-      rollout.usage_error(policy, "--key " .. bare .. " without REGION= needs a single "
-                          .. "--region (a key id belongs to one region); give --key "
-                          .. "REGION=KEYID for each region, or an alias (alias/NAME), "
-                          .. "which is looked up in every region")
-    end
-  end
-  for r in pairs(keys) do
-    if not selected[r] then
-      rollout.usage_error(policy, "--key names region " .. r .. ", which is not selected "
-                          .. "(--region " .. table.concat(opts.regions, ",") .. ")")
-    end
-  end
-  for _, r in ipairs(opts.regions) do
-    if not keys[r] and not multi then
-      rollout.usage_error(policy, "--key: no key for region " .. r .. " (give --key "
-                          .. r .. "=KEYID)")
-    end
-    if keys[r] == false then keys[r] = nil end
-  end
-  opts.keys, opts.account_keys = keys, per_account
-  local account, name = rollout.role_of(opts.role)
-  if not name then
-    if not opts.role:match("^[%w.-]+$") or #opts.role > 64 then
-      rollout.usage_error(policy, "--role must be a role name ([A-Za-z0-9.-], at most 64) "
-                          .. "or acs:ram::<account>:role/<name>, got '" .. opts.role .. "'")
-    end
-    name = opts.role
-  end
-  opts.role_account, opts.role_name = account, name
-end
-
--- Pre-flight: who calls, the role SLS will assume, the key of each region.
--- The questions do not depend on each other: they are asked at once (the
--- answers are kept by ctx), then printed in this order.
-local function preflight(ctx)
-  local o = ctx.opts
-  -- the key of each region: ACCOUNT:REGION=KEY for this account, else
-  -- REGION=KEY or the bare key (an alias with --accounts)
-  local keys, regions, missing = {}, {}, {}
-  local mine = o.account and o.account_keys[o.account] or {}
-  for _, r in ipairs(o.regions) do
-    keys[r] = mine[r] or o.keys[r]
-    if keys[r] then regions[#regions + 1] = r else missing[#missing + 1] = r end
-  end
-  o.keys = keys
-  local asks = { task.spawn(ctx.caller, ctx), task.spawn(ctx.role_check, ctx, o.role_name) }
-  for i, r in ipairs(regions) do asks[2 + i] = task.spawn(ctx.key_health, ctx, r, keys[r]) end
-  local answers, errs = task.wait(asks)
-  if not answers[1] then return nil, errs[1] end
-  local id, err = rollout.preflight_caller(ctx) -- the answer kept: printed
-  if not id then return nil, err end
-  local account = tostring(id.AccountId)
-  local arn = "acs:ram::" .. account .. ":role/" .. o.role_name
-  if o.role_account and o.role_account ~= account then
-    ctx:block(nil, "role " .. o.role .. " belongs to account " .. o.role_account
-                   .. ", the caller is in account " .. account)
-  end
-  local chk, rerr = answers[2], errs[2]
-  if not chk then
-    ctx:block(nil, "cannot check role " .. o.role_name .. ": "
-                   .. tostring(rerr.message or rerr))
-    ctx:item_warn("role", "%s: REFUSED: cannot check it: %s", o.role_name,
-                  tostring(rerr.message or rerr))
-  elseif #chk.problems > 0 then
-    local why = table.concat(chk.problems, "; ")
-    ctx:block(nil, why .. " (repair it with: slsh run setup-role)")
-    ctx:item_warn("role", "%s: REFUSED: %s; repair it with: slsh run setup-role",
-                  chk.arn or arn, why)
-  else
-    arn = chk.arn or arn
-    ctx:item("role", "%s: trusted by log.aliyuncs.com, holds "
-             .. "AliyunKMSReadOnlyAccess and AliyunKMSCryptoUserAccess", arn)
-  end
-  ctx:item("passrole", "the caller needs ram:PassRole on %s (RAM cannot be asked "
-           .. "beforehand; without it every write is refused)", arn)
-  for _, r in ipairs(missing) do
-    ctx:block(r, "no --key for account " .. tostring(o.account) .. " in " .. r
-                 .. " (give --key " .. tostring(o.account) .. ":" .. r
-                 .. "=KEYID, or an alias)")
-    ctx:item_warn(r, "key: REFUSED: no --key for this account and region")
-  end
-  ctx.want = {}
-  for i, r in ipairs(regions) do
-    local key, h, kerr = keys[r], answers[2 + i], errs[2 + i]
-    if not h then
-      local m = tostring(kerr and (kerr.message or kerr))
-      ctx:block(r, "cannot check key " .. key .. ": " .. m)
-      ctx:item_warn(r, "key %s: REFUSED: cannot check it: %s", key, m)
-    elseif not h.usable then
-      ctx:block(r, table.concat(h.problems, "; "))
-      ctx:item_warn(r, "key %s: REFUSED: %s", key, table.concat(h.problems, "; "))
-    else
-      local alias = h.key_id ~= key and (" (" .. key .. ")") or ""
-      ctx:item(r, "key %s%s: %s, usable", h.key_id, alias, h.state)
-      for _, w in ipairs(h.warnings) do ctx:item("", "warning: %s", w) end
-    end
-    ctx.want[r] = encconf.byok { cmk_key_id = h and h.key_id or key, arn = arn,
-                                 region_id = r, encrypt_type = o.encrypt_type }
-  end
-  return true
-end
 
 -- Why a BYOK logstore cannot take the wanted conf.
 local function refusal(cur, want, code)
@@ -251,7 +96,7 @@ Examples:
              .. "in that region. A bare KEYID serves a single --region; a bare "
              .. "alias serves every region. With --accounts: an alias (looked up "
              .. "in each member account) or ACCOUNT:REGION=KEYID" },
-    { "role", default = ROLE_DEFAULT, metavar = "NAME|ARN",
+    { "role", default = rollout.ROLE_DEFAULT, metavar = "NAME|ARN",
       help = "the RAM role SLS assumes to use the key; a name is made into "
              .. "acs:ram::<caller's account>:role/NAME" },
     { "encrypt-type", type = "choice", choices = encconf.valid_types, default = "default",
@@ -259,8 +104,10 @@ Examples:
       help = "the algorithm (default = AES, sm4, ...; one of "
              .. table.concat(encconf.valid_types, ", ") .. ")" },
   },
-  check = check,
-  preflight = preflight,
+  -- the key of each selected region, the role SLS assumes (shared with
+  -- migrate-logstores through slsh.rollout)
+  check = function(opts, policy) rollout.byok_keys(opts, policy, opts.regions) end,
+  preflight = function(ctx) return rollout.byok_preflight(ctx, ctx.opts.regions) end,
   plan = plan,
   -- what was asked for this target's region: the key as resolved by the
   -- pre-flight (an alias may move), the algorithm and the role

@@ -37,6 +37,7 @@ local submodules = {
   report = "slsh.report",
   pretty = "slsh.pretty",
   sls = "slsh.sls",
+  logs = "slsh.logs",
   ram = "slsh.ram",
   kms = "slsh.kms",
   sts = "slsh.sts",

@@ -101,6 +101,9 @@ function M.usage_error(policy, message)
   os.exit(2)
 end
 
+--- The RAM role SLS assumes to use a CMK, unless --role says otherwise.
+M.ROLE_DEFAULT = "slsh-byok-role"
+
 --- rollout.describe(parsed) -> short text of an encryption state:
 -- "none", "service-key default", "byok key-... sm4 (off)".
 function M.describe(p)
@@ -222,6 +225,17 @@ function Context:key_note(p, region)
          .. ": reads and writes of this logstore are failing now"
 end
 
+--- rollout.context(opts, policy) -> ctx: the run context of a workflow
+-- (pre-flight lines, blocked regions, cached key and role checks), for a
+-- workflow that runs its own phases but shares the checks.
+function M.context(opts, policy)
+  local ctx = setmetatable({ opts = opts, policy = policy, blocked = {}, keys = {},
+                             roles = {}, identity = {}, out = io.output(), width = 11 },
+                           Context)
+  for _, r in ipairs(opts.regions or {}) do ctx.width = math.max(ctx.width, #r) end
+  return ctx
+end
+
 --- rollout.preflight_caller(ctx) -> identity | nil, err: GetCallerIdentity,
 -- printed. Without it nothing can be trusted, so its failure ends the run.
 function M.preflight_caller(ctx)
@@ -229,6 +243,165 @@ function M.preflight_caller(ctx)
   if not id then return nil, err end
   ctx:item("caller", "%s (account %s)", tostring(id.Arn), tostring(id.AccountId))
   return id
+end
+
+--- rollout.byok_keys(opts, policy, regions): check --key and --role for
+-- BYOK in `regions` (the regions whose logstores get the key) and set
+-- opts.keys (region -> key), opts.account_keys, opts.role_account,
+-- opts.role_name; a bad value exits 2. --key values: REGION=KEY, or one
+-- bare KEY (a key id for a single region; an alias, which names a key in
+-- each region, for several); with --accounts also ACCOUNT:REGION=KEY,
+-- since a key id belongs to one account, while an alias is looked up in
+-- every account and region.
+function M.byok_keys(opts, policy, regions)
+  local keys, bare, per_account = {}, nil, {}
+  local multi = opts.account_selection ~= nil
+  for _, v in ipairs(opts.key) do
+    local account, aregion, akey = v:match("^(%d+):([a-z][a-z0-9-]*[a-z0-9])=(.+)$")
+    if not account and v:find("=", 1, true)
+       and not v:match("^[a-z][a-z0-9-]*[a-z0-9]=[^=]+$") then
+      M.usage_error(policy, "--key takes REGION=KEYID (or one bare KEYID)"
+                          .. (multi and ", or ACCOUNT:REGION=KEYID" or "") .. ", got '"
+                          .. v .. "'")
+    end
+    local region, key = v:match("^([a-z][a-z0-9-]*[a-z0-9])=(.+)$")
+    if account then
+      if not multi then
+        M.usage_error(policy, "--key " .. v .. " names an account: give --accounts too")
+      end
+      per_account[account] = per_account[account] or {}
+      if per_account[account][aregion] then
+        M.usage_error(policy, "--key names account " .. account .. " region "
+                            .. aregion .. " twice")
+      end
+      per_account[account][aregion] = akey
+      region = aregion -- checked against --region below
+      keys[region] = keys[region] or false
+    elseif multi and not (region and key or v):match("^alias/") then
+      M.usage_error(policy, "--key " .. v .. ": with --accounts a key id belongs to "
+                          .. "one account: give --key ACCOUNT:REGION=KEYID, or an alias "
+                          .. "(alias/NAME), which each account resolves in each region")
+    elseif region then
+      if keys[region] then
+        M.usage_error(policy, "--key names region " .. region .. " twice")
+      end
+      keys[region] = key
+    elseif bare then
+      M.usage_error(policy, "--key: give one bare KEYID at most; for several "
+                          .. "regions use --key REGION=KEYID for each")
+    else
+      bare = v
+    end
+  end
+  local selected = {}
+  for _, r in ipairs(regions) do selected[r] = true end
+  if bare then
+    if #regions == 1 or bare:match("^alias/") then
+      for _, r in ipairs(regions) do keys[r] = keys[r] or bare end
+    else
+      M.usage_error(policy, "--key " .. bare .. " without REGION= needs a single "
+                          .. "--region (a key id belongs to one region); give --key "
+                          .. "REGION=KEYID for each region, or an alias (alias/NAME), "
+                          .. "which is looked up in every region")
+    end
+  end
+  for r in pairs(keys) do
+    if not selected[r] then
+      M.usage_error(policy, "--key names region " .. r .. ", which is not selected "
+                          .. "(--region " .. table.concat(regions, ",") .. ")")
+    end
+  end
+  for _, r in ipairs(regions) do
+    if not keys[r] and not multi then
+      M.usage_error(policy, "--key: no key for region " .. r .. " (give --key "
+                          .. r .. "=KEYID)")
+    end
+    if keys[r] == false then keys[r] = nil end
+  end
+  opts.keys, opts.account_keys = keys, per_account
+  local account, name = M.role_of(opts.role)
+  if not name then
+    if not opts.role:match("^[%w.-]+$") or #opts.role > 64 then
+      M.usage_error(policy, "--role must be a role name ([A-Za-z0-9.-], at most 64) "
+                          .. "or acs:ram::<account>:role/<name>, got '" .. opts.role .. "'")
+    end
+    name = opts.role
+  end
+  opts.role_account, opts.role_name = account, name
+end
+
+--- rollout.byok_preflight(ctx, regions) -> true | nil, err: who calls,
+-- the role SLS will assume, the key of each of `regions` (as checked by
+-- byok_keys); a region whose key or role fails is blocked (ctx:block).
+-- Sets ctx.want[region] to the BYOK encrypt_conf to write there. The
+-- questions do not depend on each other: they are asked at once (the
+-- answers are kept by ctx), then printed in this order.
+function M.byok_preflight(ctx, regions)
+  local o = ctx.opts
+  -- the key of each region: ACCOUNT:REGION=KEY for this account, else
+  -- REGION=KEY or the bare key (an alias with --accounts)
+  local keys, usable, missing = {}, {}, {}
+  local mine = o.account and o.account_keys[o.account] or {}
+  for _, r in ipairs(regions) do
+    keys[r] = mine[r] or o.keys[r]
+    if keys[r] then usable[#usable + 1] = r else missing[#missing + 1] = r end
+  end
+  o.keys = keys
+  local asks = { task.spawn(ctx.caller, ctx), task.spawn(ctx.role_check, ctx, o.role_name) }
+  for i, r in ipairs(usable) do asks[2 + i] = task.spawn(ctx.key_health, ctx, r, keys[r]) end
+  local answers, errs = task.wait(asks)
+  if not answers[1] then return nil, errs[1] end
+  local id, err = M.preflight_caller(ctx) -- the answer kept: printed
+  if not id then return nil, err end
+  local account = tostring(id.AccountId)
+  local arn = "acs:ram::" .. account .. ":role/" .. o.role_name
+  if o.role_account and o.role_account ~= account then
+    ctx:block(nil, "role " .. o.role .. " belongs to account " .. o.role_account
+                   .. ", the caller is in account " .. account)
+  end
+  local chk, rerr = answers[2], errs[2]
+  if not chk then
+    ctx:block(nil, "cannot check role " .. o.role_name .. ": "
+                   .. tostring(rerr.message or rerr))
+    ctx:item_warn("role", "%s: REFUSED: cannot check it: %s", o.role_name,
+                  tostring(rerr.message or rerr))
+  elseif #chk.problems > 0 then
+    local why = table.concat(chk.problems, "; ")
+    ctx:block(nil, why .. " (repair it with: slsh run setup-role)")
+    ctx:item_warn("role", "%s: REFUSED: %s; repair it with: slsh run setup-role",
+                  chk.arn or arn, why)
+  else
+    arn = chk.arn or arn
+    ctx:item("role", "%s: trusted by log.aliyuncs.com, holds "
+             .. "AliyunKMSReadOnlyAccess and AliyunKMSCryptoUserAccess", arn)
+  end
+  ctx:item("passrole", "the caller needs ram:PassRole on %s (RAM cannot be asked "
+           .. "beforehand; without it every write is refused)", arn)
+  for _, r in ipairs(missing) do
+    ctx:block(r, "no --key for account " .. tostring(o.account) .. " in " .. r
+                 .. " (give --key " .. tostring(o.account) .. ":" .. r
+                 .. "=KEYID, or an alias)")
+    ctx:item_warn(r, "key: REFUSED: no --key for this account and region")
+  end
+  ctx.want = {}
+  for i, r in ipairs(usable) do
+    local key, h, kerr = keys[r], answers[2 + i], errs[2 + i]
+    if not h then
+      local m = tostring(kerr and (kerr.message or kerr))
+      ctx:block(r, "cannot check key " .. key .. ": " .. m)
+      ctx:item_warn(r, "key %s: REFUSED: cannot check it: %s", key, m)
+    elseif not h.usable then
+      ctx:block(r, table.concat(h.problems, "; "))
+      ctx:item_warn(r, "key %s: REFUSED: %s", key, table.concat(h.problems, "; "))
+    else
+      local alias = h.key_id ~= key and (" (" .. key .. ")") or ""
+      ctx:item(r, "key %s%s: %s, usable", h.key_id, alias, h.state)
+      for _, w in ipairs(h.warnings) do ctx:item("", "warning: %s", w) end
+    end
+    ctx.want[r] = encconf.byok { cmk_key_id = h and h.key_id or key, arn = arn,
+                                 region_id = r, encrypt_type = o.encrypt_type }
+  end
+  return true
 end
 
 --- rollout.state_fingerprint(ls) -> hex: SHA-256 of the logstore as read
@@ -269,9 +442,16 @@ local function write_plan(path, ctx, rows)
                                     "conf", "state", "target", "reason" })
     end
   end
-  local doc = json.object({ format = M.PLAN_FORMAT, workflow = policy.name,
+  return M.write_plan_file(path, policy.name, out)
+end
+
+--- rollout.write_plan_file(path, name, changes) -> true | nil, err: a
+-- --plan-out file of workflow `name` (mode 0600, written whole or not at
+-- all), for any workflow's list of change objects.
+function M.write_plan_file(path, name, changes)
+  local doc = json.object({ format = M.PLAN_FORMAT, workflow = name,
                             created = os.date("!%Y-%m-%dT%H:%M:%SZ"),
-                            changes = json.array(out) },
+                            changes = json.array(changes) },
                           { "format", "workflow", "created", "changes" })
   os.remove(path .. ".tmp")
   local ok, err = host.create_private(path .. ".tmp")
@@ -283,9 +463,16 @@ local function write_plan(path, ctx, rows)
   return os.rename(path .. ".tmp", path)
 end
 
---- rollout.read_plan(path, name) -> changes | nil, message: a --plan-out
--- file of workflow `name`, every change checked.
-function M.read_plan(path, name)
+-- Whether a saved change is complete as a rollout's: an action that
+-- changes a logstore, with the conf to send.
+local function rollout_change(c)
+  return M.CHANGES[c.action] and type(c.conf) == "table"
+end
+
+--- rollout.read_plan(path, name, complete?) -> changes | nil, message: a
+-- --plan-out file of workflow `name`, every change checked by
+-- complete(change) (default: a rollout's change, with its conf).
+function M.read_plan(path, name, complete)
   local f, err = io.open(path, "r")
   if not f then return nil, "--plan: " .. tostring(err) end
   local ok, doc = pcall(json.decode, f:read("a"))
@@ -300,9 +487,8 @@ function M.read_plan(path, name)
   end
   for i, c in ipairs(doc.changes) do
     if type(c) ~= "table" or not wf.region_ok(c.region) or type(c.project) ~= "string"
-       or type(c.logstore) ~= "string" or not M.CHANGES[c.action]
-       or type(c.conf) ~= "table" or type(c.state) ~= "string"
-       or type(c.target) ~= "string"
+       or type(c.logstore) ~= "string" or type(c.state) ~= "string"
+       or type(c.target) ~= "string" or not (complete or rollout_change)(c)
        or (c.account ~= nil and not (type(c.account) == "string"
                                      and c.account:match("^%d+$"))) then
       return nil, "--plan " .. path .. ": change " .. i .. " is incomplete"
@@ -803,10 +989,7 @@ function M.main(policy, args)
   if not opts.include_service_projects then opts.skip_projects = M.SERVICE_PROJECTS end
   if #opts.regions == 0 then M.usage_error(policy, "no region: give --region") end
 
-  local ctx = setmetatable({ opts = opts, policy = policy, blocked = {}, keys = {},
-                             roles = {}, identity = {}, out = io.output(), width = 11 },
-                           Context)
-  for _, r in ipairs(opts.regions) do ctx.width = math.max(ctx.width, #r) end
+  local ctx = M.context(opts, policy)
   local mode = opts.apply and "apply" or "plan (nothing is changed without --apply)"
   if changes then mode = mode .. " of the saved plan " .. opts.plan end
   ctx:info("%s: %s", policy.name, mode)

@@ -25,8 +25,26 @@ local sign = require "slsh.sign"
 local errors = require "slsh.err"
 local encconf = require "slsh.encrypt_conf"
 local common = require "slsh.client_common"
+local logs = require "slsh.logs"
+local encconf_core = require "slsh.encconf.core"
 
 local M = {}
+
+--- slsh.sls.READ_ONLY: the logstore fields the service sets itself (paths),
+-- left out of every body slsh sends. The one list, kept in the C core.
+M.READ_ONLY = {}
+for i, f in ipairs(encconf_core.readonly_fields) do M.READ_ONLY[i] = f end
+
+--- slsh.sls.creatable(ls) -> body | nil, err
+-- The CreateLogStore body that recreates a GetLogStore answer: every field
+-- in its order, unknown ones included, minus READ_ONLY. The answer is
+-- checked in full first (err.code invalid_logstore).
+function M.creatable(ls)
+  if type(ls) ~= "table" then
+    error("bad argument #1 to 'creatable' (logstore table expected, got " .. type(ls) .. ")", 2)
+  end
+  return encconf_core.creatable(ls)
+end
 
 local Client = {}
 Client.__index = Client
@@ -48,11 +66,14 @@ local OPTIONS = {
   signature = "string", qps = "number", retries = "number", timeout = "number",
   connect_to = "string", ca_file = "string", verbose = "number",
   signature_method = "string", retry_time = "number", max_body = "number",
+  data_qps = "number",
 }
 
 --- sls.client{region=, profile=?, credentials=?, endpoint=?, signature="v1"|"v4",
 --             signature_method="hmac-sha1"|"hmac-sha256", qps=?, retries=?,
---             timeout=?, connect_to=?, ca_file=?, max_body=?} -> client
+--             timeout=?, connect_to=?, ca_file=?, max_body=?, data_qps=?} -> client
+-- data_qps: the rate of the data plane (PullLogs, PutLogs, GetCursor),
+-- which has limits of its own, per shard (default 500 per endpoint).
 function M.client(opts)
   opts = common.check_options("sls.client", opts, OPTIONS)
   local region = common.region("sls.client", opts)
@@ -81,6 +102,13 @@ function M.client(opts)
     retries = opts.retries, retry_time = opts.retry_time, verbose = verbose,
     max_body = opts.max_body or MAX_BODY,
   }
+  self.data_transport = transport.new {
+    service = "sls", bucket = "data", endpoint = endpoint,
+    credentials = common.provider(opts), connect_to = opts.connect_to,
+    ca_file = opts.ca_file, timeout = opts.timeout, qps = opts.data_qps or 500,
+    retries = opts.retries, retry_time = opts.retry_time, verbose = opts.verbose,
+    max_body = opts.max_body or MAX_BODY,
+  }
   return self
 end
 
@@ -89,7 +117,8 @@ function Client:sign_request(req, cred, now)
   local h = {}
   for k, v in pairs(req.headers or {}) do h[k] = v end
   h["x-log-apiversion"] = API_VERSION
-  h["x-log-bodyrawsize"] = tostring(req.body and #req.body or 0)
+  -- a compressed body (PutLogs) says its raw size itself
+  h["x-log-bodyrawsize"] = h["x-log-bodyrawsize"] or tostring(req.body and #req.body or 0)
   if req.body then h["Content-Type"] = h["Content-Type"] or "application/json" end
   local token = cred:token()
   if token then h["x-acs-security-token"] = token end
@@ -125,15 +154,17 @@ local function parse_error(res)
 end
 
 --- client:request{method=, project=?, path=, query=?, headers=?, body=?,
---                 action=?, no_resend=?} -> {status=, headers=, body=, json=}
---                                             | nil, err
+--                 action=?, no_resend=?, data_plane=?}
+--   -> {status=, headers=, body=, json=} | nil, err
 -- The raw form every other method uses; `body` may be a table (encoded as
 -- JSON, key order kept) or a string. `no_resend`: a request whose
 -- connection fails after it may have reached the service is not sent
--- again (the writes that must happen at most once).
+-- again (the writes that must happen at most once). `data_plane`: sent at
+-- the data plane's rate (data_qps) instead of the management plane's.
 local REQUEST_FIELDS = {
   method = "string", project = "string", path = "string", query = "table",
   headers = "table", body = "any", action = "string", no_resend = "boolean",
+  data_plane = "boolean",
 }
 
 function Client:request(req)
@@ -151,7 +182,8 @@ function Client:request(req)
     common.check_name("project", req.project)
     host = req.project .. "." .. self.endpoint
   end
-  local res, err = self.transport:send {
+  local t = req.data_plane and self.data_transport or self.transport
+  local res, err = t:send {
     action = req.action or (req.method or "GET") .. " " .. req.path,
     method = req.method or "GET", host = host, path = req.path, query = req.query,
     headers = req.headers, body = body, no_resend = req.no_resend,
@@ -620,6 +652,300 @@ function Client:set_encryption(project, logstore, conf, opts)
   result.after = after.encrypt_conf
   result.drift = drift
   return result
+end
+
+-- The value of a `value, err` pair, or raise the error object.
+local function assert_ok(v, err)
+  if v == nil then errors.raise(err, 3) end
+  return v
+end
+
+-- A bad_response error of `action`.
+local function bad(action, res, message, field)
+  return nil, errors.new { code = "bad_response", service = "sls", action = action,
+                           status = res and res.status,
+                           request_id = res and res.request_id, field = field,
+                           message = "the " .. action .. " answer " .. message }
+end
+
+local function is_object(v)
+  return type(v) == "table" and not json.is_array(v)
+end
+
+--- client:get_index(p, ls) -> index config | nil, err
+-- The whole config, unknown keys included (err.code IndexConfigNotExist
+-- when the logstore has none). lastModifyTime is the service's.
+function Client:get_index(project, logstore)
+  common.check_name("project", project)
+  common.check_name("logstore", logstore)
+  local doc, err = self:get_json("GetIndex", project, "/logstores/" .. logstore .. "/index")
+  if not doc then return nil, err end
+  if not is_object(doc) or (doc.line == nil and doc.keys == nil) then
+    return bad("GetIndex", nil, "is not an index config (no line, no keys)")
+  end
+  return doc
+end
+
+-- The index body to send: the config minus what the service sets.
+local function index_body(who, index)
+  if not is_object(index) then
+    error(who .. ": index must be an index config table, got " .. type(index), 3)
+  end
+  local body = json.decode(json.encode(index))
+  body.lastModifyTime = nil
+  return body
+end
+
+--- client:create_index(p, ls, index) -> true | nil, err
+function Client:create_index(project, logstore, index)
+  common.check_name("project", project)
+  common.check_name("logstore", logstore)
+  local body = index_body("sls:create_index", index)
+  local res, err = self:request { action = "CreateIndex", method = "POST", project = project,
+                                  path = "/logstores/" .. logstore .. "/index", body = body,
+                                  no_resend = true }
+  if not res then return nil, err end
+  return true
+end
+
+--- client:update_index(p, ls, index) -> true | nil, err (a full replace)
+function Client:update_index(project, logstore, index)
+  common.check_name("project", project)
+  common.check_name("logstore", logstore)
+  local body = index_body("sls:update_index", index)
+  local res, err = self:request { action = "UpdateIndex", method = "PUT", project = project,
+                                  path = "/logstores/" .. logstore .. "/index", body = body }
+  if not res then return nil, err end
+  return true
+end
+
+--- client:shards(p, ls) -> list of {shardID=, status=, inclusiveBeginKey=,
+--     exclusiveEndKey=, ...}, ordered by shardID | nil, err
+function Client:shards(project, logstore)
+  common.check_name("project", project)
+  common.check_name("logstore", logstore)
+  local doc, err = self:get_json("ListShards", project, "/logstores/" .. logstore .. "/shards")
+  if not doc then return nil, err end
+  if type(doc) ~= "table" or (next(doc) ~= nil and not json.is_array(doc)) then
+    return bad("ListShards", nil, "is not a list of shards")
+  end
+  for i, sh in ipairs(doc) do
+    if not is_object(sh) or math.type(sh.shardID) ~= "integer" or sh.shardID < 0
+       or type(sh.inclusiveBeginKey) ~= "string" then
+      return bad("ListShards", nil, "has a shard " .. i .. " without an integer shardID "
+                 .. "and an inclusiveBeginKey", string.format("[%d]", i))
+    end
+  end
+  table.sort(doc, function(a, b) return a.shardID < b.shardID end)
+  return doc
+end
+
+local function check_shard(who, shard)
+  if math.type(shard) ~= "integer" or shard < 0 then
+    error(who .. ": shard must be an integer >= 0, got " .. tostring(shard), 3)
+  end
+end
+
+--- client:cursor(p, ls, shard, from) -> cursor | nil, err
+-- from: "begin", "end" or unix seconds (the time the service received the
+-- data).
+function Client:cursor(project, logstore, shard, from)
+  common.check_name("project", project)
+  common.check_name("logstore", logstore)
+  check_shard("sls:cursor", shard)
+  if from ~= "begin" and from ~= "end" and math.type(from) ~= "integer" then
+    error("sls:cursor: from must be 'begin', 'end' or integer unix seconds, got "
+          .. tostring(from), 2)
+  end
+  local res, err = self:request { action = "GetCursor", project = project, data_plane = true,
+                                  path = "/logstores/" .. logstore .. "/shards/" .. shard,
+                                  query = { type = "cursor", from = tostring(from) } }
+  if not res then return nil, err end
+  local doc = res.json
+  if not is_object(doc) or type(doc.cursor) ~= "string" or doc.cursor == "" then
+    return bad("GetCursor", nil, "has no cursor", "cursor")
+  end
+  return doc.cursor
+end
+
+local PULL_OPTIONS = { count = "number", end_cursor = "string" }
+
+--- client:pull_logs(p, ls, shard, cursor, {count=?, end_cursor=?})
+--   -> groups, next_cursor, {bytes=, raw_bytes=, request_id=} | nil, err
+-- Up to `count` (1..1000, default 100) log groups from `cursor` (and
+-- before end_cursor), decoded (slsh.logs). next_cursor == cursor: nothing
+-- more for now.
+function Client:pull_logs(project, logstore, shard, cursor, opts)
+  common.check_name("project", project)
+  common.check_name("logstore", logstore)
+  check_shard("sls:pull_logs", shard)
+  if type(cursor) ~= "string" or cursor == "" then
+    error("sls:pull_logs: cursor must be a non-empty string (from sls:cursor)", 2)
+  end
+  opts = common.check_fields("sls:pull_logs", opts or {}, PULL_OPTIONS, nil, "option")
+  local count = opts.count or 100
+  if math.type(count) ~= "integer" or count < 1 or count > 1000 then
+    error("sls:pull_logs: option 'count' must be an integer 1-1000, got " .. tostring(count), 2)
+  end
+  local res, err = self:request {
+    action = "PullLogs", project = project, data_plane = true,
+    path = "/logstores/" .. logstore .. "/shards/" .. shard,
+    query = { type = "logs", cursor = cursor, count = tostring(count),
+              end_cursor = opts.end_cursor },
+    headers = { Accept = "application/x-protobuf", ["Accept-Encoding"] = "lz4" },
+  }
+  if not res then return nil, err end
+  local h = res.headers
+  local nextc, n = h["x-log-cursor"], tonumber(h["x-log-count"] or "")
+  local raw = tonumber(h["x-log-bodyrawsize"] or "")
+  if type(nextc) ~= "string" or nextc == "" or not n or math.type(n) ~= "integer" then
+    return bad("PullLogs", res, "has no x-log-cursor or x-log-count")
+  end
+  local body = res.body or ""
+  local ctype = h["x-log-compresstype"]
+  if ctype == "lz4" then
+    if not raw or math.type(raw) ~= "integer" then
+      return bad("PullLogs", res, "is lz4 without an integer x-log-bodyrawsize")
+    end
+    local plain, derr = logs.decompress(body, raw)
+    if not plain then return bad("PullLogs", res, derr.message) end
+    body = plain
+  elseif ctype and ctype ~= "" then
+    return bad("PullLogs", res, "is compressed with " .. ctype .. ", which was not asked for")
+  end
+  local groups, gerr = logs.decode(body)
+  if not groups then return bad("PullLogs", res, gerr.message) end
+  if #groups ~= n then
+    return bad("PullLogs", res, string.format("says %d groups but holds %d", n, #groups))
+  end
+  return groups, nextc, { bytes = #(res.body or ""), raw_bytes = #body,
+                          request_id = res.request_id }
+end
+
+--- client:pull_range(p, ls, shard, from, to, {count=?})
+--   -> iterator: groups, cursor, next_cursor
+-- Every log group the shard received in [from, to) (unix seconds,
+-- "begin", "end"), batch by batch; `cursor` is where the batch started.
+-- A failure raises the error object (an iteration that ended quietly
+-- would look complete).
+function Client:pull_range(project, logstore, shard, from, to, opts)
+  opts = common.check_fields("sls:pull_range", opts or {}, { count = "number" }, nil, "option")
+  local cursor = assert_ok(self:cursor(project, logstore, shard, from or "begin"))
+  local stop = assert_ok(self:cursor(project, logstore, shard, to or "end"))
+  return function()
+    if cursor == stop then return nil end
+    local groups, nextc = self:pull_logs(project, logstore, shard, cursor,
+                                         { count = opts.count, end_cursor = stop })
+    if not groups then errors.raise(nextc) end
+    if nextc == cursor then return nil end
+    local at = cursor
+    cursor = nextc
+    return groups, at, nextc
+  end
+end
+
+-- PutLogs limits: a log group of at most 5 MB (raw) and 4096 logs.
+M.MAX_GROUP_BYTES = 5 * 1024 * 1024
+M.MAX_GROUP_LOGS = 4096
+
+-- The group split so that each part is within the limits: the logs
+-- halved until each part's encoding fits. -> list of encoded parts.
+local function fit(group)
+  local body, err = logs.encode_group(group)
+  if not body then return nil, err end
+  if #body <= M.MAX_GROUP_BYTES and #group.logs <= M.MAX_GROUP_LOGS then
+    return { { body = body, logs = #group.logs } }
+  end
+  if #group.logs <= 1 then
+    return nil, errors.new { code = "too_large", message = string.format(
+      "a single log of %d bytes is over the 5 MB a log group may hold", #body) }
+  end
+  local half = #group.logs // 2
+  local out = {}
+  for _, part in ipairs { { 1, half }, { half + 1, #group.logs } } do
+    local sub = { topic = group.topic, source = group.source, tags = group.tags,
+                  logs = table.move(group.logs, part[1], part[2], 1, {}) }
+    local parts, perr = fit(sub)
+    if not parts then return nil, perr end
+    for _, p in ipairs(parts) do out[#out + 1] = p end
+  end
+  return out
+end
+
+local PUT_OPTIONS = { shard_key = "string", compress = "boolean" }
+
+--- client:put_logs(p, ls, groups, {shard_key=?, compress=?})
+--   -> {requests=, logs=, bytes=, raw_bytes=} | nil, err
+-- One PutLogs per group (a group over 4096 logs or 5 MB is split),
+-- lz4-compressed unless compress=false. shard_key: a hex hash key (e.g. a
+-- shard's inclusiveBeginKey) choosing the shard; without it the service
+-- balances. A PutLogs whose connection failed after it may have arrived
+-- is not sent again (err.maybe_written); err.done counts what was
+-- written before a failure.
+function Client:put_logs(project, logstore, groups, opts)
+  common.check_name("project", project)
+  common.check_name("logstore", logstore)
+  if type(groups) ~= "table" then
+    error("sls:put_logs: groups must be a list of log groups, got " .. type(groups), 2)
+  end
+  if groups.logs ~= nil then groups = { groups } end
+  opts = common.check_fields("sls:put_logs", opts or {}, PUT_OPTIONS, nil, "option")
+  local key = opts.shard_key
+  if key and (not key:match("^%x+$") or #key > 32) then
+    error("sls:put_logs: option 'shard_key' must be 1-32 hex digits, got '"
+          .. opts.shard_key .. "'", 2)
+  end
+  local parts = {}
+  for _, g in ipairs(groups) do
+    local fitted, err = fit(g)
+    if not fitted then
+      if errors.is(err) then return nil, err end
+      error("sls:put_logs: " .. tostring(err), 2)
+    end
+    for _, p in ipairs(fitted) do parts[#parts + 1] = p end
+  end
+  local done = { requests = 0, logs = 0, bytes = 0, raw_bytes = 0 }
+  local path = "/logstores/" .. logstore .. "/shards/" .. (opts.shard_key and "route" or "lb")
+  for _, part in ipairs(parts) do
+    local body = part.body
+    local headers = { ["Content-Type"] = "application/x-protobuf",
+                      ["x-log-bodyrawsize"] = tostring(#body) }
+    if opts.compress ~= false then
+      local z, zerr = logs.compress(body)
+      if not z then return nil, zerr end
+      body = z
+      headers["x-log-compresstype"] = "lz4"
+    end
+    if opts.shard_key then headers["x-log-hashkey"] = opts.shard_key end
+    local res, err = self:request { action = "PutLogs", method = "POST", project = project,
+                                    path = path, headers = headers, body = body,
+                                    data_plane = true,
+                                    query = opts.shard_key and { key = opts.shard_key } or nil,
+                                    no_resend = true }
+    if not res then
+      err.done = done
+      return nil, err
+    end
+    done.requests = done.requests + 1
+    done.logs = done.logs + part.logs
+    done.bytes = done.bytes + #body
+    done.raw_bytes = done.raw_bytes + #part.body
+  end
+  return done
+end
+
+--- client:create_project(p, {description=?}) -> true | nil, err
+function Client:create_project(project, opts)
+  common.check_name("project", project)
+  opts = common.check_fields("sls:create_project", opts or {}, { description = "string" },
+                             nil, "option")
+  local res, err = self:request { action = "CreateProject", method = "POST", path = "/",
+                                  project = project,
+                                  body = { projectName = project,
+                                           description = opts.description or "" },
+                                  no_resend = true }
+  if not res then return nil, err end
+  return true
 end
 
 return M

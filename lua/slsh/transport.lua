@@ -34,10 +34,16 @@ local RETRYABLE = {
   network = true, timeout = true,
 }
 
+-- The data plane's throttling answers (PutLogs, PullLogs; HTTP 403).
+local DATA_THROTTLE = {
+  WriteQuotaExceed = true, ReadQuotaExceed = true,
+  ShardWriteQuotaExceed = true, ShardReadQuotaExceed = true,
+}
+
 -- Throttling answers also slow the bucket of that service and host.
 local function is_throttle(code)
   return code == "MetaOperationQpsLimitExceeded" or code:find("^Throttling") ~= nil
-      or code == "Rejected.Throttling"
+      or code == "Rejected.Throttling" or DATA_THROTTLE[code] == true
 end
 
 local function is_retryable(code, status)
@@ -259,10 +265,11 @@ end
 -- endpoint), credentials (a provider with :get()), connect_to, ca_file,
 -- timeout (s), qps (requests a second per host, default 50; 0 = no
 -- limit: each SLS project host, the SLS region endpoint and each RPC
--- endpoint has a bucket of its own),
--- retries (extra attempts, default 4), retry_time (total seconds, default
--- 60), verbose (0, 1, 2), max_body. connect_to, ca_file and verbose
--- default to slsh.config (the table of require "slsh").
+-- endpoint has a bucket of its own), bucket (a name: requests with
+-- another one have a rate of their own, as the SLS data plane has limits
+-- of its own), retries (extra attempts, default 4), retry_time (total
+-- seconds, default 60), verbose (0, 1, 2), max_body. connect_to, ca_file
+-- and verbose default to slsh.config (the table of require "slsh").
 function M.new(opts)
   if opts.qps ~= nil and (type(opts.qps) ~= "number" or opts.qps ~= opts.qps or opts.qps < 0) then
     error("transport.new: qps must be a number >= 0 (0 = no limit)", 2)
@@ -291,6 +298,7 @@ function M.new(opts)
     base_delay = opts.base_delay or 0.2,
     max_delay = opts.max_delay or 20,
     verbose = opts.verbose or config.verbose or 0,
+    bucket = opts.bucket and (opts.service .. "/" .. opts.bucket) or opts.service,
   }, { __index = M })
 end
 
@@ -377,7 +385,7 @@ end
 -- after `retries` extra attempts, or when the next wait would end after
 -- `retry_time` seconds from the start.
 function M:send(req)
-  local bucket = bucket_for(self.service, req.host, self.qps, self.account)
+  local bucket = bucket_for(self.bucket, req.host, self.qps, self.account)
   local started = host.monotime()
   local skew_retried, refreshed = false, false
   local attempt = 0

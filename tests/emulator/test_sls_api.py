@@ -4,8 +4,13 @@ error shapes, host routing, and the data plane of BYOK logstores."""
 import time
 import unittest
 
+from emulator import logwire
 from emuclient import (ACCOUNT, KEY_ON, OTHER_AK, OTHER_SECRET, EmulatorCase,
                        Http, base_state, logstore)
+
+# A valid PutLogs body: one log group of one log.
+ONE_GROUP = logwire.encode_group({"logs": [{"time": 1700000000,
+                                            "contents": [("k", "v")]}]})
 
 
 def many_projects_state():
@@ -288,7 +293,7 @@ class DataPlaneTests(EmulatorCase):
 
     def put(self, name, **kw):
         return self.sls(**kw).request(
-            "POST", "/logstores/%s/shards/lb" % name, body=b"\x0a\x01x",
+            "POST", "/logstores/%s/shards/lb" % name, body=ONE_GROUP,
             headers={"Content-Type": "application/x-protobuf"})
 
     def get(self, name):
@@ -331,7 +336,7 @@ class DataPlaneTests(EmulatorCase):
         entry = self.control("GET", "log?n=1").json["entries"][0]
         self.assertEqual(entry["action"], "PutLogs")
         self.assertIsNone(entry["body"])
-        self.assertEqual(entry["body_size"], 3)
+        self.assertEqual(entry["body_size"], len(ONE_GROUP))
 
 
 class HostTests(EmulatorCase):

@@ -24,7 +24,8 @@ describe("docs/embedding.md", function()
     local sanitize = os.getenv("SLSH_ASAN") == "1" and "-fsanitize=address,undefined " or ""
     local cc = run.sh("cc -std=c11 -Wall -Wextra -Werror " .. sanitize
                       .. "-I core/include -I lua/include " .. src .. " " .. dir .. "/libslsh.a "
-                      .. "$(pkg-config --libs lua5.4 libcurl openssl jansson libedit) -lm -o "
+                      .. "$(pkg-config --libs lua5.4 libcurl openssl jansson libedit "
+                      .. "libprotobuf-c liblz4) -lm -o "
                       .. exe)
     os.remove(src)
     assert.equal(0, cc.code, cc.stderr)

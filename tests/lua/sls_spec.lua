@@ -253,7 +253,7 @@ describe("slsh.sls", function()
   it("raises on misuse, naming the option", function()
     assert.has_error(function() slsh.sls.client { region = "cn-hangzhou", signatur = "v4" } end,
       "sls.client: unknown option 'signatur' (valid: ca_file, connect_to, credentials, "
-      .. "endpoint, max_body, profile, qps, region, retries, retry_time, signature, "
+      .. "data_qps, endpoint, max_body, profile, qps, region, retries, retry_time, signature, "
       .. "signature_method, "
       .. "timeout, verbose)")
     assert.has_error(function() sls:get_logstore(P, "Bad Name") end)
@@ -290,7 +290,7 @@ describe("slsh.sls", function()
     assert.has_error(function() sls:list_logstores(P, { sise = 5 }) end)
     assert.has_error(function() for _ in sls:logstores(P, { nmae = "x" }) do end end)
     assert.has_error(function() sls:request { path = "/", mehtod = "GET" } end,
-      "sls:request: unknown field 'mehtod' (valid: action, body, headers, method, "
+      "sls:request: unknown field 'mehtod' (valid: action, body, data_plane, headers, method, "
       .. "no_resend, path, project, query)")
     local long = string.rep("p", 1000)
     assert.has_error(function() sls:get_logstore(long, "plain") end,

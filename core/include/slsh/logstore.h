@@ -49,6 +49,17 @@ int slsh_logstore_check(const json_t *logstore, const char *name,
 int slsh_logstore_merge_encconf(const json_t *logstore, const json_t *conf,
                                 json_t **body, struct slsh_err *err);
 
+/* The read-only fields of a logstore, as paths (NULL-terminated): set by
+ * the service, dropped from every body built here. The one list, also
+ * shown by slsh.sls.creatable's documentation. */
+extern const char *const slsh_logstore_readonly[];
+
+/* The CreateLogStore body that recreates `logstore` (checked as above):
+ * every field in its order, unknown ones included, minus the read-only
+ * fields. Returns 0 with a new reference in *body, or -1. */
+int slsh_logstore_creatable(const json_t *logstore, json_t **body,
+                            struct slsh_err *err);
+
 /* The full UpdateLogStore body that applies `changes` (an object of
  * top-level keys, each replacing the current value) to `logstore`
  * (checked as above). Guards, unless `flags` allow: ttl, hot_ttl and

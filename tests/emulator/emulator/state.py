@@ -107,6 +107,12 @@ class State:
     def project(self, name):
         return self._projects.get(name)
 
+    # Adds a project (CreateProject); its region becomes known.
+    def add_project(self, project):
+        self.data["projects"].append(project)
+        self._projects[project["name"]] = project
+        self._regions = self._regions | {project["region"]}
+
     # --- RAM ---
 
     # The roles of an account.
