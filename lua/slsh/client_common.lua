@@ -21,27 +21,14 @@ function M.wire(opts)
          opts.verbose or c.verbose
 end
 
---- Check `opts` against {name = "string"|"number"|"any"}; misuse raises
--- at the caller of the client constructor.
+--- Check `opts` (nil: none) against {name = "string"|"number"|"any"}
+-- like an argument list; misuse raises at the caller of `who`.
 function M.check_options(who, opts, allowed)
-  if opts == nil then opts = {} end
+  if opts == nil then return {} end
   if type(opts) ~= "table" then
     error(who .. ": options must be a table", 3)
   end
-  for k, v in pairs(opts) do
-    local want = allowed[k]
-    if not want then
-      local names = {}
-      for n in pairs(allowed) do names[#names + 1] = n end
-      table.sort(names)
-      error(string.format("%s: unknown option '%s' (valid: %s)", who, tostring(k),
-                          table.concat(names, ", ")), 3)
-    end
-    if want ~= "any" and type(v) ~= want then
-      error(string.format("%s: option '%s' must be a %s, got %s", who, k, want, type(v)), 3)
-    end
-  end
-  return opts
+  return M.check_fields(who, opts, allowed, nil, "option", 4)
 end
 
 --- The region: the option, else slsh.default_region() (--region, whose
@@ -132,11 +119,14 @@ end
 
 --- Check a table argument `t` against {name = "string"|"number"|...|
 -- "any"} like an options table, with the names in `required` present;
--- `what` names it in messages ("field" or "option").
-function M.check_fields(who, t, allowed, required, what)
+-- `what` names it in messages ("field" or "option"). This is the one
+-- checker of option and field tables: every public function's misuse
+-- reads the same. `level` (default 3) is the error level, as for error().
+function M.check_fields(who, t, allowed, required, what, level)
   what = what or "field"
+  level = level or 3
   if type(t) ~= "table" then
-    error(string.format("%s: expected a table, got %s", who, type(t)), 3)
+    error(string.format("%s: expected a table, got %s", who, type(t)), level)
   end
   local names = {}
   for n in pairs(allowed) do names[#names + 1] = n end
@@ -145,16 +135,16 @@ function M.check_fields(who, t, allowed, required, what)
     local want = allowed[k]
     if not want then
       error(string.format("%s: unknown %s '%s' (valid: %s)", who, what, tostring(k),
-                          table.concat(names, ", ")), 3)
+                          table.concat(names, ", ")), level)
     end
     if want ~= "any" and type(v) ~= want then
       error(string.format("%s: %s '%s' must be a %s, got %s", who, what, k, want,
-                          type(v)), 3)
+                          type(v)), level)
     end
   end
   for _, k in ipairs(required or {}) do
     if t[k] == nil then
-      error(string.format("%s: %s '%s' is required (a %s)", who, what, k, allowed[k]), 3)
+      error(string.format("%s: %s '%s' is required (a %s)", who, what, k, allowed[k]), level)
     end
   end
   return t

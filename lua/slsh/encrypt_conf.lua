@@ -35,6 +35,7 @@
 -- complete: to toggle, pass with_enable(cur, bool).
 
 local core = require "slsh.encconf.core"
+local common = require "slsh.client_common"
 
 local M = {
   validate = core.validate,
@@ -49,46 +50,18 @@ local M = {
 }
 for i, t in ipairs(core.valid_types) do M.valid_types[i] = t end
 
--- Check an option table against `spec` (name -> Lua type); names in
--- `required` must be present. Raises at the caller's level.
-local function options(fname, opts, spec, required)
-  if opts == nil and not required then return {} end
-  if type(opts) ~= "table" then
-    error(("bad argument #1 to '%s' (table expected, got %s)"):format(fname, type(opts)), 3)
-  end
-  local names = {}
-  for name in pairs(spec) do names[#names + 1] = name end
-  table.sort(names)
-  for k, v in pairs(opts) do
-    local want = spec[k]
-    if not want then
-      error(("%s: unknown option '%s'; valid options: %s")
-        :format(fname, tostring(k), table.concat(names, ", ")), 3)
-    end
-    if type(v) ~= want then
-      error(("%s: option '%s' must be a %s, got %s"):format(fname, k, want, type(v)), 3)
-    end
-  end
-  for _, k in ipairs(required or {}) do
-    if opts[k] == nil then
-      error(("%s: option '%s' is required (a %s)"):format(fname, k, spec[k]), 3)
-    end
-  end
-  return opts
-end
-
 --- A new BYOK conf (enable=true, encrypt_type "default" unless given).
 function M.byok(opts)
-  options("byok", opts, {
+  common.check_fields("byok", opts, {
     cmk_key_id = "string", arn = "string", region_id = "string",
     encrypt_type = "string",
-  }, { "cmk_key_id", "arn", "region_id" })
+  }, { "cmk_key_id", "arn", "region_id" }, "option")
   return core.byok(opts.cmk_key_id, opts.arn, opts.region_id, opts.encrypt_type)
 end
 
 --- A new SLS service-key conf (enable=true, encrypt_type "default" unless given).
 function M.service_key(opts)
-  opts = options("service_key", opts, { encrypt_type = "string" })
+  opts = common.check_options("service_key", opts, { encrypt_type = "string" })
   return core.service_key(opts.encrypt_type)
 end
 
@@ -106,7 +79,7 @@ function M.merge_changes(logstore, changes, opts)
       error(("bad argument #%d to 'merge_changes' (table expected, got %s)"):format(i, type(v)), 2)
     end
   end
-  opts = options("merge_changes", opts, {
+  opts = common.check_options("merge_changes", opts, {
     allow_shorter_retention = "boolean", allow_mode_change = "boolean",
     allow_telemetry_type_change = "boolean",
   })

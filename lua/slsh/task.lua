@@ -345,12 +345,7 @@ function M.map(items, fn, opts)
   end
   local concurrency = 8
   if opts ~= nil then
-    if type(opts) ~= "table" then error("task.map: options must be a table", 2) end
-    for k in pairs(opts) do
-      if k ~= "concurrency" then
-        error("task.map: unknown option '" .. tostring(k) .. "' (valid: concurrency)", 2)
-      end
-    end
+    require("slsh.client_common").check_options("task.map", opts, { concurrency = "any" })
     if opts.concurrency ~= nil then
       concurrency = opts.concurrency
       if math.type(concurrency) ~= "integer" or concurrency < 1 then

@@ -513,6 +513,13 @@ local PROJECT_PAGE = 500
 local Targets = { __name = "slsh.workflow.targets" }
 Targets.__index = Targets
 
+-- An error object for anything raised while opening an account (a bug:
+-- the row asks for a report, as failed_row does for workers).
+local function as_error_of(e)
+  if errors.is(e) then return e end
+  return errors.new { code = "lua_error", message = tostring(e) }
+end
+
 --- wf.targets(opts) -> targets | nil, err
 -- The selection as a stream: targets:next() gives the next
 -- {region=, project=, logstore=, skip=?} (nil at the end). Projects of
@@ -532,13 +539,6 @@ Targets.__index = Targets
 -- leaving them out, so that a workflow can show what it did not touch.
 -- targets.count is the number given out so far, targets.listed is true
 -- once every project has been listed.
--- An error object for anything raised while opening an account (a bug:
--- the row asks for a report, as failed_row does for workers).
-local function as_error_of(e)
-  if errors.is(e) then return e end
-  return errors.new { code = "lua_error", message = tostring(e) }
-end
-
 local single_targets
 function M.targets(opts)
   if opts.account_selection and not opts.account then return M.account_targets(opts) end

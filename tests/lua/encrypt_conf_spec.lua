@@ -488,8 +488,8 @@ describe("slsh.encrypt_conf.merge_changes", function()
 
   it("raises on misuse", function()
     assert.has_error(function() change({ ttl = 1 }, { allow_shorter = true }) end,
-                     "merge_changes: unknown option 'allow_shorter'; valid options: "
-                     .. "allow_mode_change, allow_shorter_retention, allow_telemetry_type_change")
+                     "merge_changes: unknown option 'allow_shorter' (valid: "
+                     .. "allow_mode_change, allow_shorter_retention, allow_telemetry_type_change)")
     assert.has_error(function() change({ ttl = 1 }, { allow_mode_change = 1 }) end)
     assert.has_error(function() ec.merge_changes({}, "ttl=1") end)
   end)
