@@ -50,9 +50,11 @@ local function raise(t, clients)
     row.status, row.reason = "raise", ls.ttl .. " -> " .. opts.days .. " days"
     return row
   end
-  -- the complete logstore is read again, merged, written, read back and
-  -- compared by update_logstore: no field is lost, nothing is lowered
-  local r, uerr = clients.sls:update_logstore(t.project, t.logstore, { ttl = opts.days })
+  -- the complete logstore as read above (checked again by the client,
+  -- not read again) is merged, written, read back and compared by
+  -- update_logstore: no field is lost, nothing is lowered
+  local r, uerr = clients.sls:update_logstore(t.project, t.logstore, { ttl = opts.days },
+                                              { current = ls })
   if not r then
     if uerr.written then
       -- accepted, but the read-back failed or disagreed: say so, and

@@ -1,17 +1,24 @@
---- slsh.rollout: plan, then apply, one encryption change over many
--- logstores; the engine under the byok-rollout, encrypt-service-key and
--- toggle workflows (DESIGN §6). A workflow describes what it wants with a
--- policy; this module does the rest, the same way for all three:
+--- slsh.rollout: one encryption change over many logstores, planned and
+-- (with --apply) made; the engine under the byok-rollout,
+-- encrypt-service-key and toggle workflows (docs/design.md). A workflow
+-- describes what it wants with a policy; this module does the rest, the
+-- same way for all three:
 --
+--   pre-flight  policy.preflight(ctx): caller identity, keys, role (asked
+--               at once); a region (or the whole run) it blocks is
+--               refused, with the reason, and nothing is written there
 --   selection   wf.targets, with the service-owned projects marked skipped
---   pre-flight  policy.preflight(ctx): caller identity, keys, role; a
---               region (or the whole run) it blocks is refused, with the
---               reason, and nothing is written there
 --   plan        one GET per logstore, classified by policy.plan into
 --               encrypt | enable | disable | done | refused | skip
---   apply       (--apply only) set_encryption with the complete conf, read
---               back and compared; a --canary first; each item journaled
---   report      table, summary, --report file, exit status
+--   apply       (--apply only) in the same task, right after its plan:
+--               set_encryption with the complete conf, merged from that
+--               same GET (no second read), read back and compared; each
+--               item journaled. No barrier: GET, PUT, GET per change,
+--               while the next logstores are listed and read. --canary N:
+--               the first N changes are written and verified before any
+--               other change may write
+--   report      rows streamed to the table, report file and counts;
+--               summary, exit status
 --
 --   local rollout = require "slsh.rollout"
 --   os.exit(rollout.main({
@@ -163,41 +170,43 @@ function Context:clients(region)
   return wf.clients(region, self.opts)
 end
 
+-- One answer per key of `cache`, asked once even when several tasks want
+-- it at the same time (the plans of many logstores that share a key):
+-- the first starts `ask` as a task, the others wait for that task. A
+-- failure is not kept: the next call asks again.
+local function memo(cache, k, ask)
+  local e = cache[k]
+  if e == nil then
+    e = { task = task.spawn(ask) }
+    cache[k] = e
+  end
+  if e.value ~= nil then return e.value end
+  local v, err = task.wait(e.task)
+  if v == nil then
+    if cache[k] == e then cache[k] = nil end
+    return nil, err
+  end
+  e.value = v
+  return v
+end
+
 --- ctx:caller() -> GetCallerIdentity answer (cached) | nil, err
 function Context:caller()
-  if not self.identity then
-    local id, err = self:clients(self.opts.regions[1]).sts:caller_identity()
-    if not id then return nil, err end
-    self.identity = id
-  end
-  return self.identity
+  local sts = self:clients(self.opts.regions[1]).sts
+  return memo(self.identity, "caller", function() return sts:caller_identity() end)
 end
 
 --- ctx:key_health(region, key) -> kms:key_health answer, cached per region
 -- and key | nil, err
 function Context:key_health(region, key)
-  local k = region .. "/" .. key
-  local h = self.keys[k]
-  if h == nil then
-    local err
-    h, err = self:clients(region).kms:key_health(key)
-    if not h then return nil, err end
-    self.keys[k] = h
-  end
-  return h
+  local kms = self:clients(region).kms
+  return memo(self.keys, region .. "/" .. key, function() return kms:key_health(key) end)
 end
 
 --- ctx:role_check(name) -> ram:check_byok_role answer, cached | nil, err
 function Context:role_check(name)
-  local k = name:lower()
-  local r = self.roles[k]
-  if r == nil then
-    local err
-    r, err = self:clients(self.opts.regions[1]).ram:check_byok_role(name)
-    if not r then return nil, err end
-    self.roles[k] = r
-  end
-  return r
+  local ram = self:clients(self.opts.regions[1]).ram
+  return memo(self.roles, name:lower(), function() return ram:check_byok_role(name) end)
 end
 
 --- ctx:key_note(parsed, region) -> "" or "; key K is Disabled: reads and
@@ -221,7 +230,8 @@ end
 -- workflow that runs its own phases but shares the checks.
 function M.context(opts, policy)
   local ctx = setmetatable({ opts = opts, policy = policy, blocked = {}, keys = {},
-                             roles = {}, out = io.output(), width = 11 }, Context)
+                             roles = {}, identity = {}, out = io.output(), width = 11 },
+                           Context)
   for _, r in ipairs(opts.regions or {}) do ctx.width = math.max(ctx.width, #r) end
   return ctx
 end
@@ -323,10 +333,25 @@ end
 --- rollout.byok_preflight(ctx, regions) -> true | nil, err: who calls,
 -- the role SLS will assume, the key of each of `regions` (as checked by
 -- byok_keys); a region whose key or role fails is blocked (ctx:block).
--- Sets ctx.want[region] to the BYOK encrypt_conf to write there.
+-- Sets ctx.want[region] to the BYOK encrypt_conf to write there. The
+-- questions do not depend on each other: they are asked at once (the
+-- answers are kept by ctx), then printed in this order.
 function M.byok_preflight(ctx, regions)
   local o = ctx.opts
-  local id, err = M.preflight_caller(ctx)
+  -- the key of each region: ACCOUNT:REGION=KEY for this account, else
+  -- REGION=KEY or the bare key (an alias with --accounts)
+  local keys, usable, missing = {}, {}, {}
+  local mine = o.account and o.account_keys[o.account] or {}
+  for _, r in ipairs(regions) do
+    keys[r] = mine[r] or o.keys[r]
+    if keys[r] then usable[#usable + 1] = r else missing[#missing + 1] = r end
+  end
+  o.keys = keys
+  local asks = { task.spawn(ctx.caller, ctx), task.spawn(ctx.role_check, ctx, o.role_name) }
+  for i, r in ipairs(usable) do asks[2 + i] = task.spawn(ctx.key_health, ctx, r, keys[r]) end
+  local answers, errs = task.wait(asks)
+  if not answers[1] then return nil, errs[1] end
+  local id, err = M.preflight_caller(ctx) -- the answer kept: printed
   if not id then return nil, err end
   local account = tostring(id.AccountId)
   local arn = "acs:ram::" .. account .. ":role/" .. o.role_name
@@ -334,7 +359,7 @@ function M.byok_preflight(ctx, regions)
     ctx:block(nil, "role " .. o.role .. " belongs to account " .. o.role_account
                    .. ", the caller is in account " .. account)
   end
-  local chk, rerr = ctx:role_check(o.role_name)
+  local chk, rerr = answers[2], errs[2]
   if not chk then
     ctx:block(nil, "cannot check role " .. o.role_name .. ": "
                    .. tostring(rerr.message or rerr))
@@ -352,30 +377,17 @@ function M.byok_preflight(ctx, regions)
   end
   ctx:item("passrole", "the caller needs ram:PassRole on %s (RAM cannot be asked "
            .. "beforehand; without it every write is refused)", arn)
-  -- the key of each region: ACCOUNT:REGION=KEY for this account, else
-  -- REGION=KEY or the bare key (an alias with --accounts)
-  local keys, usable = {}, {}
-  local mine = o.account and o.account_keys[o.account] or {}
-  for _, r in ipairs(regions) do
-    keys[r] = mine[r] or o.keys[r]
-    if keys[r] then
-      usable[#usable + 1] = r
-    else
-      ctx:block(r, "no --key for account " .. tostring(o.account) .. " in " .. r
-                   .. " (give --key " .. tostring(o.account) .. ":" .. r
-                   .. "=KEYID, or an alias)")
-      ctx:item_warn(r, "key: REFUSED: no --key for this account and region")
-    end
+  for _, r in ipairs(missing) do
+    ctx:block(r, "no --key for account " .. tostring(o.account) .. " in " .. r
+                 .. " (give --key " .. tostring(o.account) .. ":" .. r
+                 .. "=KEYID, or an alias)")
+    ctx:item_warn(r, "key: REFUSED: no --key for this account and region")
   end
-  o.keys = keys
-  local answers, errs = task.map(usable, function(r)
-    return ctx:key_health(r, o.keys[r])
-  end, { concurrency = 4 })
   ctx.want = {}
   for i, r in ipairs(usable) do
-    local key, h = o.keys[r], answers[i]
+    local key, h, kerr = keys[r], answers[2 + i], errs[2 + i]
     if not h then
-      local m = tostring(errs[i] and (errs[i].message or errs[i]))
+      local m = tostring(kerr and (kerr.message or kerr))
       ctx:block(r, "cannot check key " .. key .. ": " .. m)
       ctx:item_warn(r, "key %s: REFUSED: cannot check it: %s", key, m)
     elseif not h.usable then
@@ -486,10 +498,10 @@ function M.read_plan(path, name, complete)
 end
 
 -- A journal entry that lets this target be skipped.
-local function journaled(journal, t, fingerprint)
-  local e = journal:get(t)
-  if e and e.fingerprint == fingerprint
-     and (e.status == "applied" or e.status == "already" or e.status == "drift") then
+local function journaled(run_ctx, ctx, t)
+  local e = run_ctx.journal:get(t)
+  if e and (e.status == "applied" or e.status == "already" or e.status == "drift")
+     and e.fingerprint == ctx.policy.fingerprint(t, ctx) then
     return e
   end
 end
@@ -535,12 +547,13 @@ local function plan_saved(ctx, t, row)
   return row
 end
 
--- Plan one target: the row (status = action in a plan).
-local function plan_one(policy, run_ctx, t, clients)
+-- Plan one target into `row` (status = action in a plan): the row, and
+-- the logstore as read when it was read (the read a change starts from).
+-- run_ctx: the run's context (journal); the target's own (its account's
+-- with --accounts) plans it.
+local function plan_one(policy, run_ctx, t, clients, row)
   local ctx = context_of(run_ctx, t)
-  local row = { account = t.account, region = t.region, project = t.project,
-                logstore = t.logstore }
-  local e = journaled(run_ctx.journal, t, policy.fingerprint(t, ctx))
+  local e = journaled(run_ctx, ctx, t)
   if e then
     row.action, row.status = e.action, "journaled"
     row.reason = "applied by an earlier run at " .. tostring(e.time)
@@ -560,10 +573,13 @@ local function plan_one(policy, run_ctx, t, clients)
     row.request_id = type(err) == "table" and err.request_id or nil
     return row
   end
-  row.state = M.state_fingerprint(ls)
+  -- the fingerprint of the state planned from: for a plan to save, and
+  -- to compare with a saved one (a hash of the whole logstore per read,
+  -- not paid otherwise)
+  if t.planned or ctx.opts.plan_out then row.state = M.state_fingerprint(ls) end
   local cur = encconf.parse(ls.encrypt_conf)
   row.current = M.describe(cur)
-  if t.planned then return plan_saved(ctx, t, row) end
+  if t.planned then return plan_saved(ctx, t, row), ls end
   local product = ls.productType
   if not ctx.opts.include_service_projects and type(product) == "string" and product ~= ""
      and product ~= M.CLOUDFIREWALL_PRODUCT then
@@ -593,7 +609,7 @@ local function plan_one(policy, run_ctx, t, clients)
                                              .. ")") or "")
                  .. ", read back now as wanted"
   end
-  return row
+  return row, ls
 end
 
 -- Record a finished row in the journal.
@@ -606,11 +622,13 @@ local function record(run_ctx, row, extra)
   run_ctx.journal:record(row, e)
 end
 
--- Apply one planned row; the row, updated.
-local function apply_one(ctx, row, clients)
+-- Apply one planned row, starting from `ls`, the read it was planned
+-- from (the client checks it again instead of reading it again: GET,
+-- PUT, GET per change); the row, updated.
+local function apply_one(ctx, row, clients, ls)
   row.started = true
   local r, err = clients.sls:set_encryption(row.project, row.logstore, row.conf,
-                                            { via = ctx.opts.via })
+                                            { via = ctx.opts.via, current = ls })
   row.finished = true
   if not r and type(err) == "table" and err.code == "unverified" and err.written then
     -- the PUT was accepted, the read-back failed: the logstore is (most
@@ -673,80 +691,134 @@ local function apply_one(ctx, row, clients)
   return row
 end
 
--- Run apply_one over `rows` (wf.run: concurrency, progress, failures as
--- rows); returns them in order.
-local function apply_rows(ctx, rows, label)
-  local done = wf.run(rows, function(row, clients)
-    return apply_one(ctx, row, clients)
-  end, ctx.opts, label)
-  for i, r in ipairs(done) do
-    if r ~= rows[i] then -- raised: keep what the plan knew
-      rows[i].status, rows[i].reason = r.status, r.reason
-      rows[i].error_code = r.error_code
-    end
-  end
-  -- wf.run starts nothing once the user asked to stop: the rest, in order
-  for i = #done + 1, #rows do
-    rows[i].status = "interrupted"
-    rows[i].reason = "not applied: the run was interrupted (rerun to go on)"
-  end
-  return rows
-end
-
-local function count_by(rows, key)
-  local counts, order = {}, {}
-  for _, r in ipairs(rows) do
-    local v = r[key] or "?"
-    if not counts[v] then order[#order + 1] = v end
-    counts[v] = (counts[v] or 0) + 1
-  end
-  table.sort(order)
-  local parts = {}
-  for _, v in ipairs(order) do parts[#parts + 1] = v .. " " .. counts[v] end
-  return #parts > 0 and table.concat(parts, ", ") or "nothing"
-end
-
 local function canary_ok(row)
   return row.status == "applied" or row.status == "already"
 end
 
--- The apply phase over the planned rows; `rows` is updated in place.
-local function apply(ctx, rows)
-  local todo = {}
-  for _, r in ipairs(rows) do
-    if M.CHANGES[r.status] then todo[#todo + 1] = r end
-    if r.status == "done" then
-      r.status = "already"
-      if r.verified then record(ctx, r, { verified = true }) end
+-- While a change waits for its turn (the canary's), it looks again this
+-- often (seconds).
+local TURN_WAIT = 0.01
+
+-- The canary's gate (--canary N): the first N changes in the order of
+-- the targets are written first; every other change is planned
+-- meanwhile but waits for their verdict before it may write. The rank of
+-- a change among the changes is known once every earlier target is
+-- planned; gate:decide(i, change) says that target i is, and
+-- gate:turn(i) waits for its rank and, past N, the verdict. Without a
+-- canary every change goes at once.
+local Gate = {}
+Gate.__index = Gate
+
+local function new_gate(n, ctx)
+  return setmetatable({ n = n, ctx = ctx,
+                        decided = {},   -- position -> whether a change, ahead of front
+                        front = 0,      -- every position up to it is decided
+                        changes = 0,    -- changes among them
+                        rank = {},      -- position -> rank of a change not yet turned
+                        flying = {},    -- position -> true: a canary not landed
+                        landed = 0,     -- canaries finished
+                        held = 0,       -- changes held back by a failed canary
+                      }, Gate)
+end
+
+function Gate:decide(i, change)
+  if self.n == 0 or i <= self.front or self.decided[i] ~= nil then return end
+  self.decided[i] = change
+  while self.decided[self.front + 1] ~= nil do
+    local k = self.front + 1
+    if self.decided[k] then
+      self.changes = self.changes + 1
+      self.rank[k] = self.changes
     end
+    self.decided[k] = nil
+    self.front = k
   end
-  local n = ctx.opts.canary
-  if n > 0 and #todo > n then
-    local first, rest = {}, {}
-    for i, r in ipairs(todo) do
-      if i <= n then first[#first + 1] = r else rest[#rest + 1] = r end
-    end
-    apply_rows(ctx, first, "canary")
-    local bad
-    for _, r in ipairs(first) do
-      if not canary_ok(r) then bad = bad or r end
-    end
-    if bad then
-      ctx:warn("canary: %s/%s/%s %s: stopping before the other %d logstores", bad.region,
-               bad.project, bad.logstore, bad.status, #rest)
-      for _, r in ipairs(rest) do
-        r.status = "held"
-        r.reason = "not applied: the canary failed (" .. bad.project .. "/"
+end
+
+-- A canary finished (written and read back, or not).
+function Gate:land(i, row)
+  if not self.flying[i] then return end
+  self.flying[i] = nil
+  self.landed = self.landed + 1
+  if not canary_ok(row) and (not self.bad_i or i < self.bad_i) then
+    self.bad, self.bad_i = row, i
+  end
+end
+
+-- The row at position i has come out: a target whose plan raised, or a
+-- listing failure, counts as no change, and a canary that never landed
+-- as a failed one (so that nothing waits for it for ever).
+function Gate:emitted(i, row)
+  self:decide(i, false)
+  self:land(i, row)
+end
+
+-- gate:turn(i) -> "canary" | "go" | "held", reason | "stop" (the user
+-- asked to stop meanwhile) for the change at position i.
+function Gate:turn(i)
+  if self.n == 0 then return "go" end
+  while not self.rank[i] do
+    if wf.stopping() then return "stop" end
+    task.sleep(TURN_WAIT)
+  end
+  local r = self.rank[i]
+  self.rank[i] = nil
+  if r <= self.n then
+    self.flying[i] = true
+    return "canary"
+  end
+  while self.landed < self.n do
+    if wf.stopping() then return "stop" end
+    task.sleep(TURN_WAIT)
+  end
+  local bad = self.bad
+  if bad then
+    self.held = self.held + 1
+    return "held", "not applied: the canary failed (" .. bad.project .. "/"
                    .. bad.logstore .. ": " .. bad.status .. ")"
-      end
-      return
-    end
-    ctx:info("canary: %d logstore%s changed and read back (encrypt_conf as sent, "
-             .. "no other field changed); going on with the other %d", #first,
-             #first == 1 and "" or "s", #rest)
-    todo = rest
   end
-  apply_rows(ctx, todo, "applying")
+  if not self.passed then
+    self.passed = true
+    self.ctx:info("canary: %d logstore%s changed and read back (encrypt_conf as sent, "
+                  .. "no other field changed); going on with the rest", self.n,
+                  self.n == 1 and "" or "s")
+  end
+  return "go"
+end
+
+-- The apply part of one target's pipeline, after plan_one: a change
+-- waits for its turn, then is written from `ls` and read back; the row.
+local function settle(ctx, row, ls, clients, i)
+  local gate = ctx.gate
+  if not M.CHANGES[row.status] then
+    gate:decide(i, false)
+    if row.status == "done" then
+      row.status = "already"
+      if row.verified then record(ctx, row, { verified = true }) end
+    end
+    return row
+  end
+  gate:decide(i, true)
+  local turn, why = gate:turn(i)
+  if turn == "held" then
+    row.status, row.reason = "held", why
+    return row
+  end
+  if turn == "stop" or wf.stopping() then
+    row.status = "interrupted"
+    row.reason = "not applied: the run was interrupted (rerun to go on)"
+    gate:land(i, row)
+    return row
+  end
+  if turn ~= "canary" then return apply_one(ctx, row, clients, ls) end
+  local ok, err = pcall(apply_one, ctx, row, clients, ls)
+  if not ok then
+    row.status = "failed"
+    gate:land(i, row)
+    error(err, 0)
+  end
+  gate:land(i, row)
+  return row
 end
 
 -- The targets of a saved plan (--plan): its changes, in order.
@@ -777,32 +849,32 @@ local function phase(fn, ...)
   error(a, 0)
 end
 
--- The rows of a plan stopped by the grace running out: those finished,
--- in the order of the targets when they are a list (a saved plan), then
--- the targets not finished; else in the order they finished.
-local function plan_so_far(targets, planned, finished)
-  if getmetatable(targets) ~= nil then return finished end
-  local rows = {}
-  for i, t in ipairs(targets) do
-    rows[i] = planned[t] or wf.not_started(t)
-  end
-  return rows
-end
-
--- Rows of an apply stopped by the grace running out: an item in flight
--- may or may not have been written. Returns how many were in flight.
-local function mark_in_flight(rows)
-  local n = 0
-  for _, r in ipairs(rows) do
+-- The rows still in `live` (position -> row: begun, not yet come out of
+-- wf.run) when the grace after Ctrl-C or SIGTERM ran out, made into what
+-- is known and given to `out` in order: a change in flight may or may
+-- not have been written. Returns how many were in flight.
+local function abandon(live, out)
+  local order, n = {}, 0
+  for i in pairs(live) do order[#order + 1] = i end
+  table.sort(order)
+  for _, i in ipairs(order) do
+    local r = live[i]
     if r.started and not r.finished then
       n = n + 1
       r.status = "interrupted"
       r.reason = "interrupted in flight: the write may have been made; rerun "
                  .. "(with --journal) to read it again"
+    elseif r.status == nil then
+      r.status = "interrupted"
+      r.reason = "not planned: the run was interrupted while it was read (nothing "
+                 .. "written; rerun to go on)"
     elseif M.CHANGES[r.status] then
       r.status = "interrupted"
       r.reason = "not applied: the run was interrupted (rerun to go on)"
+    elseif r.status == "done" then
+      r.status = "already"
     end
+    out:add(r)
   end
   return n
 end
@@ -832,7 +904,8 @@ function M.preflight_accounts(ctx)
     end
     if not a.err then
       local actx = setmetatable({ opts = wf.account_opts(opts, a.id), policy = policy,
-                                  blocked = {}, keys = {}, roles = {}, out = buf,
+                                  blocked = {}, keys = {}, roles = {}, identity = {},
+                                  out = buf,
                                   width = ctx.width, account = a.id }, Context)
       local ok, r, perr = pcall(policy.preflight or M.preflight_caller, actx)
       if ok and r then
@@ -968,17 +1041,47 @@ function M.main(policy, args)
   end
   ctx.journal = wf.journal(opts.journal, { read_only = not opts.apply,
                                            entries = opts.journal_entries })
+  local out, oerr = wf.output(opts, {
+    columns = opts.apply and APPLY_COLUMNS or PLAN_COLUMNS, report_columns = REPORT_COLUMNS,
+    title = opts.apply and policy.name or "plan" })
+  if not out then
+    io.stderr:write(policy.name, ": cannot write the report: ", tostring(oerr), "\n")
+    return 1
+  end
 
-  local planned, finished = {}, {}
-  local rows
-  done, rows = phase(wf.run, targets, function(t, clients)
-    local row = plan_one(policy, ctx, t, clients)
-    planned[t] = row
-    finished[#finished + 1] = row
-    return row
-  end, opts, "planning")
-  if not done then rows = plan_so_far(targets, planned, finished) end
-  if #rows == 0 then
+  -- One pipeline per target, no barrier between planning and applying:
+  -- list -> read -> plan -> (with --apply, when it changes) write from
+  -- that read -> read back. Rows come out in the order of the targets,
+  -- to the table, report and counts; only those not yet out are kept
+  -- (`live`), and the changes for --plan-out.
+  ctx.gate = new_gate(opts.apply and opts.canary or 0, ctx)
+  local live, emitted = {}, 0
+  local planned = opts.plan_out and {} or nil
+  local function sink(row)
+    emitted = emitted + 1
+    live[emitted] = nil
+    ctx.gate:emitted(emitted, row)
+    if planned and M.CHANGES[row.status] and row.conf then planned[#planned + 1] = row end
+    out:add(row)
+  end
+  if opts.apply then
+    ctx:info("apply: each logstore is read and planned, and a change is written at once "
+             .. "from that read and read back")
+    if opts.canary > 0 then
+      ctx:info("canary: the first %d change%s written and read back before any other "
+               .. "write", opts.canary, opts.canary == 1 and " is" or "s are")
+    end
+  end
+  done = phase(wf.run, targets, function(t, clients, i)
+    local row = { account = t.account, region = t.region, project = t.project,
+                  logstore = t.logstore }
+    live[i] = row
+    local _, ls = plan_one(policy, ctx, t, clients, row)
+    if not opts.apply then return row end
+    return settle(ctx, row, ls, clients, i)
+  end, opts, opts.apply and "applying" or "planning", sink)
+  if not done then ctx.abandoned = abandon(live, out) end
+  if out.total == 0 then
     ctx:warn("no logstore matches the selection (--region %s, --logstore %s)",
              table.concat(opts.regions, ","), table.concat(opts.logstore or { "*" }, ","))
   end
@@ -986,18 +1089,16 @@ function M.main(policy, args)
   local status
   if not opts.apply then
     if opts.plan_out and not wf.stopping() then
-      local wrote, werr = write_plan(opts.plan_out, ctx, rows)
+      local wrote, werr = write_plan(opts.plan_out, ctx, planned)
       if not wrote then
+        out:discard()
         io.stderr:write(policy.name, ": cannot write the plan: ", tostring(werr), "\n")
         return 1
       end
     end
-    status = wf.finish(rows, opts, PLAN_COLUMNS, "plan", REPORT_COLUMNS)
-    local nchanges, refused = 0, 0
-    for _, r in ipairs(rows) do
-      if M.CHANGES[r.status] then nchanges = nchanges + 1 end
-      if r.status == "refused" then refused = refused + 1 end
-    end
+    status = wf.finish(out)
+    local nchanges, refused = 0, out.counts.refused or 0
+    for action in pairs(M.CHANGES) do nchanges = nchanges + (out.counts[action] or 0) end
     if wf.stopping() then
       ctx:warn("interrupted: the plan is partial, nothing changed")
     elseif nchanges > 0 then
@@ -1019,21 +1120,13 @@ function M.main(policy, args)
     return wf.interrupt_status() or status
   end
 
-  ctx:info("plan: %d logstores: %s", #rows, count_by(rows, "status"))
-  if not done or wf.stopping() then
-    for _, r in ipairs(rows) do
-      if M.CHANGES[r.status] then
-        r.status = "interrupted"
-        r.reason = "not applied: the run was interrupted during the plan"
-      elseif r.status == "done" then
-        r.status = "already"
-      end
-    end
-  elseif not phase(apply, ctx, rows) then
-    ctx.abandoned = mark_in_flight(rows)
+  local bad = ctx.gate.bad
+  if bad and ctx.gate.held > 0 then
+    ctx:warn("canary: %s/%s/%s %s: stopping before the other %d logstores", bad.region,
+             bad.project, bad.logstore, bad.status, ctx.gate.held)
   end
   ctx.journal:close()
-  status = wf.finish(rows, opts, APPLY_COLUMNS, policy.name, REPORT_COLUMNS)
+  status = wf.finish(out)
   if opts.journal then ctx:info("journal: %s (rerun with it to resume)", opts.journal) end
   local stopped = wf.interrupt_status()
   if stopped then

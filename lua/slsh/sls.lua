@@ -11,7 +11,9 @@
 -- Writes are read-modify-write of the complete logstore: GET, check the
 -- answer in full, merge, PUT with every field the service returned
 -- (read-only ones left out), GET again, check it, and verify that every
--- intended change is there. An illegal encryption change, an answer that
+-- intended change is there. A caller that has just read the logstore
+-- (to plan the change) passes that read as `current`, checked again
+-- instead of read again: three requests per change. An illegal encryption change, an answer that
 -- is not a complete logstore and every misuse stop before anything is
 -- written. A PUT that was accepted but whose read-back failed is reported
 -- as `unverified` (written, request id of the PUT), never as a plain
@@ -339,6 +341,13 @@ function Client:logstores(project, q)
   end)
 end
 
+-- The logstores this process read and checked, by the table returned:
+-- {client=, project=, logstore=}. A write given one as its starting point
+-- (option `current`) skips its own GET only for a table found here, read
+-- by the same client from the same project and logstore (weak keys: an
+-- entry goes with its table).
+local read_by = setmetatable({}, { __mode = "k" })
+
 --- client:get_logstore(p, ls) -> logstore table (every field, order kept) | nil, err
 -- The answer is checked in full before it is returned: a logstore of
 -- another name, a missing or mistyped field, an error object answered
@@ -364,7 +373,29 @@ function Client:get_logstore(project, logstore)
       message = "the GetLogStore answer is not a complete logstore: " .. cerr.message,
     }
   end
+  read_by[doc] = { client = self, project = project, logstore = logstore }
   return doc
+end
+
+-- The logstore a write of `who` starts from: `current` when the caller
+-- passes the read it planned from (it must be a get_logstore answer of
+-- this client for this project and logstore, and is checked against the
+-- schema again, since a caller may have changed it since), else a new
+-- read. Misuse raises (at the caller of `who`) before anything is sent.
+local function starting_point(self, who, project, logstore, current)
+  if current == nil then return self:get_logstore(project, logstore) end
+  local from = read_by[current]
+  if not (from and from.client == self and from.project == project
+          and from.logstore == logstore) then
+    error(string.format("%s: option 'current' must be the logstore %s/%s as this "
+                        .. "client's get_logstore returned it", who, project, logstore), 3)
+  end
+  local ok, cerr = encconf.check_logstore(current, logstore)
+  if not ok then
+    error(string.format("%s: option 'current' is not a complete logstore any more "
+                        .. "(changed since it was read): %s", who, cerr.message), 3)
+  end
+  return current
 end
 
 -- True when every member of `sent` is in `got` with the same value:
@@ -512,22 +543,25 @@ end
 
 local UPDATE_OPTIONS = {
   allow_shorter_retention = "boolean", allow_mode_change = "boolean",
-  allow_telemetry_type_change = "boolean", dry_run = "boolean",
+  allow_telemetry_type_change = "boolean", dry_run = "boolean", current = "table",
 }
 
 --- client:update_logstore(p, ls, changes, {allow_shorter_retention=?,
---     allow_mode_change=?, allow_telemetry_type_change=?, dry_run=?})
+--     allow_mode_change=?, allow_telemetry_type_change=?, dry_run=?, current=?})
 --   -> {config=, diff=, drift=} | nil, err
 -- GET (checked), merge `changes` into the complete logstore (encrypt_conf
 -- kept and transition-checked; ttl, hot_ttl, infrequentAccessTTL never
 -- lowered unless allowed), PUT, GET, verify, compare. `drift` lists
 -- fields other than the changed ones that the service altered.
+-- `current`: the logstore as this client's get_logstore returned it,
+-- merged from instead of reading it again (checked again first).
 function Client:update_logstore(project, logstore, changes, opts)
   common.check_name("project", project)
   common.check_name("logstore", logstore)
   if type(changes) ~= "table" then error("sls:update_logstore: changes must be a table", 2) end
   opts = common.check_fields("sls:update_logstore", opts or {}, UPDATE_OPTIONS, nil, "option")
-  local before, err = self:get_logstore(project, logstore)
+  local before, err = starting_point(self, "sls:update_logstore", project, logstore,
+                                     opts.current)
   if not before then return nil, err end
   local body, merr = encconf.merge_changes(before, changes, {
     allow_shorter_retention = opts.allow_shorter_retention,
@@ -552,13 +586,17 @@ local function action_of(kind, conf)
   return conf.enable and "enabled" or "disabled"
 end
 
-local ENCRYPTION_OPTIONS = { dry_run = "boolean", via = "string" }
+local ENCRYPTION_OPTIONS = { dry_run = "boolean", via = "string", current = "table" }
 
---- client:set_encryption(p, ls, conf, {dry_run=?, via="update"|"encryption_api"})
+--- client:set_encryption(p, ls, conf, {dry_run=?, via="update"|"encryption_api",
+--                                      current=?})
 --   -> {action=, reason=, before=, after=, drift=} | nil, err
 -- action: encrypted, enabled, disabled, unchanged or refused. A refused
 -- change is not an error of the call: nothing is sent and `reason` says
--- why (with `code`, e.g. mechanism_locked).
+-- why (with `code`, e.g. mechanism_locked). `current`: the logstore as
+-- this client's get_logstore returned it (the read a caller planned
+-- from), the starting point instead of a new GET: a change costs a PUT
+-- and the read-back.
 function Client:set_encryption(project, logstore, conf, opts)
   common.check_name("project", project)
   common.check_name("logstore", logstore)
@@ -576,7 +614,8 @@ function Client:set_encryption(project, logstore, conf, opts)
   end
   local ok, verr = encconf.validate(conf)
   if not ok then return nil, verr end
-  local before, err = self:get_logstore(project, logstore)
+  local before, err = starting_point(self, "sls:set_encryption", project, logstore,
+                                     opts.current)
   if not before then return nil, err end
   local current = before.encrypt_conf
   local kind, terr = encconf.check_transition(current, conf)

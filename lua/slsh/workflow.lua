@@ -966,8 +966,9 @@ local function stream_of(targets)
 end
 
 --- wf.run(targets, fn, opts, label?, sink?) -> rows | count
--- fn(target, clients) -> row table (must hold `status`; "failed" and
--- "refused" count against the exit status). A raised error or nil, err
+-- fn(target, clients, i) -> row table (must hold `status`; "failed" and
+-- "refused" count against the exit status); i is the target's position
+-- (1, 2, ...), the order in which the rows come out. A raised error or nil, err
 -- becomes a failed row with the error's message and code, as does a
 -- target that is a listing failure (see wf.targets; fn is not called).
 -- `targets` is a wf.targets stream or a list. Runs --concurrency at a
@@ -1010,7 +1011,7 @@ function M.run(targets, fn, opts, label, sink)
         row = failed_row(t, t.err)
       else
         local ok, r, e = xpcall(fn, as_error, t,
-                                M.clients(t.region, M.account_opts(opts, t.account)))
+                                M.clients(t.region, M.account_opts(opts, t.account)), i)
         if not ok then
           row = failed_row(t, r)
         elseif r == nil then

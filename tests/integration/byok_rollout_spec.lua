@@ -201,7 +201,7 @@ describe("byok-rollout", function()
         assert.matches("applied by an earlier run", row.reason)
         assert.matches("encrypt", row.action, 1, true)
         local project, name = key:match("^(.-)/(.*)$")
-        for _, e in ipairs(c:log()) do
+        for _, e in ipairs(c:log().entries) do
           assert.is_false(e.host:find(project .. ".", 1, true) == 1
                           and e.path == "/logstores/" .. name, key)
         end
@@ -230,6 +230,111 @@ describe("byok-rollout", function()
     os.remove(journal)
   end)
 
+  -- The requests the emulator served per logstore, in the order served:
+  -- "project/logstore" -> {action, ...} (listings and RPC left out).
+  local function requests_per_logstore()
+    local log = c:control("GET", "log?n=1000").entries
+    local out = {}
+    for _, e in ipairs(log) do
+      local name = e.service == "sls" and e.path:match("^/logstores/([^/?]+)")
+      if name then
+        local key = e.host:match("^([^.]+)%.") .. "/" .. name
+        out[key] = out[key] or {}
+        table.insert(out[key], e.action)
+      end
+    end
+    return out
+  end
+
+  -- The pipeline of --apply: the read that planned a change is the one
+  -- the write merges from (no second GET before the PUT).
+  it("makes GET, PUT, GET per changed logstore and one GET per other one", function()
+    for _, via in ipairs { { "update", "UpdateLogStore" },
+                           { "encryption_api", "UpdateLogStoreEncryption" } } do
+      fx.reset(c)
+      local report = fx.tmp(".json")
+      local r = fx.run(c, "byok-rollout", args { "--apply", "--concurrency", "4",
+                                                 "--via", via[1], "--report", report })
+      assert.equal(3, r.code, r.stderr)
+      local rows = fx.report(report)
+      os.remove(report)
+      local seen = requests_per_logstore()
+      local changed, unchanged = 0, 0
+      for key, action in pairs(EXPECTED) do
+        if action == "encrypt" or action == "enable" then
+          assert.equal("applied", rows[key].status, key)
+          assert.same({ "GetLogStore", via[2], "GetLogStore" }, seen[key], key)
+          changed = changed + 1
+        elseif key == fx.SAS .. "/sas-log" then
+          assert.is_nil(seen[key], key) -- a service project: not even read
+        else
+          assert.same({ "GetLogStore" }, seen[key], key)
+          unchanged = unchanged + 1
+        end
+      end
+      assert.equal(6, changed)
+      assert.equal(changed, c:count(via[2]))
+      assert.equal(2 * changed + unchanged, c:count("GetLogStore"))
+    end
+    -- a plan reads each logstore once and writes nothing
+    fx.reset(c)
+    assert.equal(3, fx.run(c, "byok-rollout", args {}).code)
+    for key, served in pairs(requests_per_logstore()) do
+      assert.same({ "GetLogStore" }, served, key)
+    end
+    assert.equal(15, c:count("GetLogStore")) -- the 16 but the service project's
+  end)
+
+  it("writes no other change before the canary's are read back", function()
+    local r = fx.run(c, "byok-rollout", args { "--apply", "--canary", "2",
+                                               "--concurrency", "8" })
+    assert.equal(3, r.code, r.stderr)
+    local log = c:control("GET", "log?n=1000").entries
+    -- in the order served: the first two writes and a read-back of each
+    -- come before any other write
+    local writes, canary = {}, {}
+    for i, e in ipairs(log) do
+      if e.action == "UpdateLogStore" then
+        writes[#writes + 1] = i
+        if #writes <= 2 then canary[e.host .. e.path] = true end
+      elseif e.action == "GetLogStore" and canary[e.host .. e.path] and #writes <= 2 then
+        canary[e.host .. e.path] = i
+      end
+    end
+    assert.equal(6, #writes)
+    for key, i in pairs(canary) do
+      assert.is_true(math.type(i) == "integer" and i < writes[3], key)
+    end
+  end)
+
+  it("asks the pre-flight's questions at once: caller, role, every region's key",
+     function()
+    -- the caller's identity answers 1.5 s late: the role and the keys,
+    -- asked at the same time, are answered before it
+    c:faults { next = { { delay_ms = 1500, match = { service = "sts",
+                                                     action = "GetCallerIdentity" } } } }
+    local r = fx.run(c, "byok-rollout", args {})
+    assert.equal(3, r.code, r.stderr)
+    local seq, others = nil, {}
+    for i, e in ipairs(c:control("GET", "log?n=1000").entries) do
+      if e.service == "sls" then
+        -- the pre-flight is over (the plans ask KMS about other keys later)
+        assert.truthy(seq, "a listing before the pre-flight's end")
+        break
+      end
+      if e.action == "GetCallerIdentity" then seq = seq or i end
+      if e.service == "ram" or e.service == "kms" then others[#others + 1] = i end
+    end
+    assert.truthy(seq)
+    assert.is_true(#others >= 3) -- the role, and a key in each of the two regions
+    for _, i in ipairs(others) do assert.is_true(i < seq) end
+    -- printed in the same order as ever
+    local caller = r.stdout:find("caller", 1, true)
+    local role = r.stdout:find("role ", caller, true)
+    local key = r.stdout:find("cn-hangzhou key", role, true)
+    assert.truthy(caller and role and key, r.stdout)
+  end)
+
   it("stops after a failed canary and holds back the rest", function()
     c:faults { next = { { status = 500, code = "InternalServerError",
                           match = { action = "UpdateLogStore" } } } }
@@ -239,6 +344,26 @@ describe("byok-rollout", function()
                                 .. "before the other 5 logstores", 1, true), r.stdout)
     assert.truthy(r.stdout:find("held 5", 1, true), r.stdout)
     assert.equal(1, c:count("UpdateLogStore"))
+    -- the same with many tasks: the others are read and planned, never written
+    fx.reset(c)
+    c:faults { next = { { status = 500, code = "InternalServerError",
+                          match = { action = "UpdateLogStore" } } } }
+    local report = fx.tmp(".json")
+    r = fx.run(c, "byok-rollout", args { "--apply", "--canary", "1", "--concurrency", "16",
+                                         "--report", report })
+    assert.equal(3, r.code)
+    assert.equal(1, c:count("UpdateLogStore"))
+    local rows = fx.report(report)
+    os.remove(report)
+    assert.equal("failed", rows["app-hz/byok-off"].status)
+    for key, action in pairs(EXPECTED) do
+      if (action == "encrypt" or action == "enable") and key ~= "app-hz/byok-off" then
+        assert.equal("held", rows[key].status, key)
+        assert.matches("not applied: the canary failed (app-hz/byok-off: failed)",
+                       rows[key].reason, 1, true)
+        assert.truthy(rows[key].current, key) -- read and planned meanwhile
+      end
+    end
   end)
 
   it("goes on after a canary that worked", function()

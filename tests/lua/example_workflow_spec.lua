@@ -54,6 +54,9 @@ describe("docs/examples/raise-ttl.lua through slsh run", function()
     assert.equal(0, r.code, r.stdout .. r.stderr)
     assert.matches("raise%-ttl: 3 logstores: raised 3\n", r.stdout)
     assert.equal(3, c:count("UpdateLogStore"))
+    -- the plan's 3 reads, then GET, PUT, GET per logstore (the write
+    -- merges from the read that decided it)
+    assert.equal(9, c:count("GetLogStore"))
     local after = c:stored(P, "service-key")
     assert.equal(120, after.ttl)
     after.ttl, after.lastModifyTime, before.ttl, before.lastModifyTime = nil, nil, nil, nil

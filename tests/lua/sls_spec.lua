@@ -157,6 +157,60 @@ describe("slsh.sls", function()
     assert.is_true((same_but(before, after, { "ttl", "lastModifyTime" })))
   end)
 
+  -- A caller that just read the logstore (to plan) writes from that read:
+  -- a change is GET, PUT, GET, never a second GET before the PUT.
+  it("writes from the caller's own read with current=, checked again", function()
+    local ls = assert(sls:get_logstore(P, "plain"))
+    c:reset_stats()
+    local r = assert(sls:set_encryption(P, "plain", cloud.byok(), { current = ls }))
+    assert.equal("encrypted", r.action)
+    assert.same({}, r.drift)
+    assert.equal(1, c:count("UpdateLogStore"))
+    assert.equal(1, c:count("GetLogStore")) -- the read-back only
+    local before = c:stored(P, "byok-on")
+    ls = assert(sls:get_logstore(P, "byok-on"))
+    c:reset_stats()
+    local u = assert(sls:update_logstore(P, "byok-on", { ttl = 120 }, { current = ls }))
+    assert.equal(120, u.config.ttl)
+    assert.equal(1, c:count("GetLogStore"))
+    assert.is_true((same_but(before, c:stored(P, "byok-on"), { "ttl", "lastModifyTime" })))
+    -- the read-back is a read of this client too: the next write may start from it
+    c:reset_stats()
+    u = assert(sls:update_logstore(P, "byok-on", { ttl = 150 }, { current = u.config }))
+    assert.equal(150, u.config.ttl)
+    assert.equal(1, c:count("GetLogStore"))
+  end)
+
+  it("raises when current= is not this client's read of that logstore, or was changed",
+     function()
+    local ls = assert(sls:get_logstore(P, "plain"))
+    local other = c:sls()
+    c:reset_stats()
+    local conf = cloud.byok()
+    local wrong = "sls:set_encryption: option 'current' must be the logstore "
+    for _, case in ipairs {
+      { P, "plain", json.copy(ls), wrong .. P .. "/plain as this client's get_logstore "
+                                   .. "returned it" },
+      { P, "byok-on", ls, wrong .. P .. "/byok-on as this client's get_logstore returned it" },
+    } do
+      assert.has_error(function() sls:set_encryption(case[1], case[2], conf,
+                                                     { current = case[3] }) end, case[4])
+    end
+    assert.has_error(function() other:set_encryption(P, "plain", conf, { current = ls }) end,
+                     wrong .. P .. "/plain as this client's get_logstore returned it")
+    assert.has_error(function() sls:set_encryption(P, "plain", conf, { current = "x" }) end,
+                     "sls:set_encryption: option 'current' must be a table, got string")
+    ls.ttl = "90"
+    assert.has_error(function() sls:set_encryption(P, "plain", conf, { current = ls }) end,
+                     "sls:set_encryption: option 'current' is not a complete logstore any "
+                     .. "more (changed since it was read): ttl must be an integer (an integer "
+                     .. "number of days, 1-3650 (3650 = permanent)), got the string '90'")
+    ls.ttl = nil
+    assert.has_error(function() sls:update_logstore(P, "plain", { ttl = 100 },
+                                                    { current = ls }) end)
+    assert.equal(0, c:stats().requests)
+  end)
+
   it("refuses to shorten retention unless told to", function()
     local r, err = sls:update_logstore(P, "plain", { ttl = 30 })
     assert.is_nil(r)
@@ -212,7 +266,7 @@ describe("slsh.sls", function()
     local conf = cloud.byok()
     c:reset_stats()
     assert.has_error(function() sls:set_encryption(P, "plain", conf, { dryrun = true }) end,
-      "sls:set_encryption: unknown option 'dryrun' (valid: dry_run, via)")
+      "sls:set_encryption: unknown option 'dryrun' (valid: current, dry_run, via)")
     assert.has_error(function() sls:set_encryption(P, "plain", conf, { dry_run = 1 }) end,
       "sls:set_encryption: option 'dry_run' must be a boolean, got number")
     for _, bad in ipairs { "default", 1 } do
@@ -228,7 +282,7 @@ describe("slsh.sls", function()
     assert.has_error(function() sls:update_logstore(P, "plain", { ttl = 120 },
                                                     { allow_shorter = true }) end,
       "sls:update_logstore: unknown option 'allow_shorter' (valid: allow_mode_change, "
-      .. "allow_shorter_retention, allow_telemetry_type_change, dry_run)")
+      .. "allow_shorter_retention, allow_telemetry_type_change, current, dry_run)")
     assert.has_error(function() sls:list_projects { limit = 5 } end,
       "sls:list_projects: unknown option 'limit' (valid: name, offset, size)")
     assert.has_error(function() for _ in sls:projects { pagesize = 5 } do end end,
