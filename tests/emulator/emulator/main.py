@@ -140,14 +140,16 @@ def main(argv=None):
     except ValueError as e:
         print("slsh-emulator: bad state: %s" % e, file=sys.stderr)
         return 2
+    # The handlers come before the "listening" line: whoever reads it may
+    # send SIGTERM at once, and must get the clean stop (exit 0, --dump).
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
     running = launch(app, args.listen[0], args.listen[1], args.tls)
     print("listening %s" % running.url, flush=True)
     if running.https_port:
         print("listening https://%s:%d" % (running.host, running.https_port))
         print("ca %s" % running.ca, flush=True)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
     while not stop.wait(0.5):
         pass
     app.dump()
