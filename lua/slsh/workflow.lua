@@ -1221,7 +1221,8 @@ function M.finish(out, opts, columns, summary_title, report_columns)
   if stopped then
     -- an interrupted run's report is partial: its output and status say so
     io.write("interrupted: nothing new was started after the signal; the ", out.total,
-             " logstores above were finished, the others not looked at\n")
+             " logstores above are the ones looked at (each row's status says how far ",
+             "it got), the others were not looked at\n")
     return stopped
   end
   return status
