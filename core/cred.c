@@ -116,12 +116,25 @@ void slsh_cred_free(struct slsh_cred *c)
   free(c);
 }
 
+/* Credentials travel in HTTP headers and signed strings: every byte must
+ * be visible ASCII. 0 when `s` is (or is NULL). */
+static int cred_bad_text(const char *s)
+{
+  if(!s)
+    return 0;
+  for(; *s; s++)
+    if((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
+      return 1;
+  return 0;
+}
+
 struct slsh_cred *slsh_cred_new(const char *access_key_id,
                                 const char *access_key_secret,
                                 const char *security_token,
                                 long long expiration, struct slsh_err *e)
 {
   struct slsh_cred *c;
+  const char *bad;
 
   if(!access_key_id || !*access_key_id) {
     slsh_err_set(e, SLSH_E_INVALID_ARGUMENT, "access_key_id",
@@ -131,6 +144,17 @@ struct slsh_cred *slsh_cred_new(const char *access_key_id,
   if(!access_key_secret || !*access_key_secret) {
     slsh_err_set(e, SLSH_E_INVALID_ARGUMENT, "access_key_secret",
                  "access_key_secret must be a non-empty string");
+    return NULL;
+  }
+  /* Refused here, naming the field but never quoting it, rather than by
+   * the signer at the first request. */
+  bad = cred_bad_text(access_key_id) ? "access_key_id" :
+        cred_bad_text(access_key_secret) ? "access_key_secret" :
+        cred_bad_text(security_token) ? "security_token" : NULL;
+  if(bad) {
+    slsh_err_set(e, SLSH_E_CREDENTIALS_INVALID, bad,
+                 "%s holds a space, a control character or a non-ASCII "
+                 "character, which no credential has", bad);
     return NULL;
   }
   c = calloc(1, sizeof(*c));

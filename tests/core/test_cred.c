@@ -1063,6 +1063,14 @@ static void cred_new_free(void **state)
   assert_string_equal(e.field, "access_key_id");
   assert_null(slsh_cred_new("id", NULL, NULL, 0, &e));
   assert_string_equal(e.field, "access_key_secret");
+  /* what cannot go into a header is refused, and never quoted */
+  assert_null(slsh_cred_new("LTAI 5t", "s3cr3t", NULL, 0, &e));
+  assert_string_equal(e.field, "access_key_id");
+  assert_null(slsh_cred_new("id", "s3cr\n3t", NULL, 0, &e));
+  assert_string_equal(e.field, "access_key_secret");
+  assert_null(strstr(e.message, "s3cr"));
+  assert_null(slsh_cred_new("id", "s3cr3t", "tok\xc3\xa9n", 0, &e));
+  assert_string_equal(e.field, "security_token");
   slsh_cred_free(NULL);
   slsh_cred_source_free(NULL);
   assert_string_equal(slsh_cred_kind_name(SLSH_CRED_URI),
