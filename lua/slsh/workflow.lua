@@ -321,6 +321,9 @@ function M.parse(args, spec)
                        .. "got '" .. opts.account_role .. "'")
     end
     opts.account_selection = sel
+  elseif opts.exclude_account then
+    usage_exit(spec, "--exclude-account works with --accounts (it leaves members out "
+                     .. "of that selection)")
   end
   if spec.common ~= false then
     opts.regions = opts.region or M.default_regions()

@@ -298,6 +298,7 @@ describe("workflows across the accounts of a Resource Directory", function()
       { "run", "audit", "--region", REGIONS, "--accounts", "1,,2" },
       { "run", "audit", "--region", REGIONS, "--accounts", "@/no/such/file" },
       { "run", "audit", "--region", REGIONS, "--accounts", "all", "--exclude-account", "x" },
+      { "run", "audit", "--region", REGIONS, "--exclude-account", member(4) },
       { "run", "audit", "--region", REGIONS, "--accounts", "all", "--account-role", "a b" },
       { "run", "byok-rollout", "--region", REGIONS, "--key", "1888000000000001:cn-hangzhou=k" },
       { "run", "byok-rollout", "--region", REGIONS, "--accounts", "all",
