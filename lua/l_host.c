@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,26 @@ static int host_create_private(lua_State *L)
   return 1;
 }
 
+/* file_kind(path) -> "file" | "directory" | "other" | nil (absent): what
+ * `path` itself is (a link is "other": it is not followed), so that an
+ * output written as temporary file + rename never replaces a device, a
+ * pipe or a link. */
+static int host_file_kind(lua_State *L)
+{
+  const char *path = luaL_checkstring(L, 1);
+  struct stat st;
+
+  if(lstat(path, &st) != 0) {
+    lua_pushnil(L);
+    return 1;
+  }
+  lua_pushstring(L, S_ISREG(st.st_mode) ? "file" :
+                    S_ISDIR(st.st_mode) ? "directory" : "other");
+  return 1;
+}
+
 static const luaL_Reg host_funcs[] = {
+  {"file_kind", host_file_kind},
   {"interrupted", host_interrupted_sig},
   {"finish_on_interrupt", host_finish_on_interrupt},
   {"create_private", host_create_private},

@@ -161,9 +161,16 @@ local function dirname(path)
 end
 
 --- wf.check_output(path, option) -> nil | message: an output file's
--- place is usable: not a directory, and its directory exists.
+-- place is usable: absent or a regular file (an output is written to a
+-- temporary file and renamed over it, which must never replace a device
+-- such as /dev/null, a pipe or a link), and its directory exists.
 local function check_place(path, option)
-  if is_dir(path) then return option .. " " .. path .. " is a directory" end
+  local kind = host.file_kind(path)
+  if kind == "directory" then return option .. " " .. path .. " is a directory" end
+  if kind == "other" then
+    return option .. " " .. path .. " is not a regular file (a device, a pipe or a "
+           .. "link): give the path of a file"
+  end
   local dir = dirname(path)
   if not is_dir(dir) then
     return option .. " " .. path .. ": no directory " .. dir

@@ -65,7 +65,15 @@ describe("workflow edges", function()
     local f = assert(io.open(garbage, "w"))
     f:write('{"key":"cn-hangzhou/app-hz/plain","status":"applied"}\n{"key":"cn-hang')
     f:close()
+    -- outputs are written to FILE.tmp and renamed: never over a pipe or a
+    -- link (as root, over /dev/null it would replace the device)
+    local fifo, link = dir .. "/fifo.json", dir .. "/link.json"
+    assert(os.execute("mkfifo " .. fifo .. " && ln -s " .. dir .. "/real.json " .. link))
     for _, case in ipairs {
+      { { "--report", fifo }, "is not a regular file" },
+      { { "--report", link }, "is not a regular file" },
+      { { "--journal", fifo, "--apply" }, "is not a regular file" },
+      { { "--plan-out", link }, "is not a regular file" },
       { { "--report", dir .. "/out.txt" }, "must end in .json or .csv" },
       { { "--report", dir .. "/missing/x.json" }, "no directory " .. dir .. "/missing" },
       { { "--report", dir }, "is a directory" },

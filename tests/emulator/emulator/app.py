@@ -233,10 +233,16 @@ class App:
                   flush=True)
 
     # Writes the state to the --dump file (atomically); no-op without one.
+    # A path that is not a regular file (/dev/null, a pipe) is written
+    # into: a rename would replace the device itself.
     def dump(self):
         if not self.dump_path:
             return
         data = self.state.to_json()
+        if os.path.lexists(self.dump_path) and not os.path.isfile(self.dump_path):
+            with open(self.dump_path, "wb") as f:
+                f.write(data)
+            return
         folder = os.path.dirname(os.path.abspath(self.dump_path))
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".dump-")
         with os.fdopen(fd, "wb") as f:
