@@ -498,13 +498,13 @@ function M.read_plan(path, name, complete)
   -- concurrency): a plan written by --plan-out names each once
   local seen = {}
   for i, c in ipairs(doc.changes) do
-    local name = (c.account and (c.account .. ":") or "") .. c.region .. "/" .. c.project
+    local key = (c.account and (c.account .. ":") or "") .. c.region .. "/" .. c.project
                  .. "/" .. c.logstore
-    if seen[name] then
-      return nil, "--plan " .. path .. ": changes " .. seen[name] .. " and " .. i
-                  .. " both name " .. name .. " (a plan names each logstore once)"
+    if seen[key] then
+      return nil, "--plan " .. path .. ": changes " .. seen[key] .. " and " .. i
+                  .. " both name " .. key .. " (a plan names each logstore once)"
     end
-    seen[name] = i
+    seen[key] = i
   end
   return doc.changes
 end
