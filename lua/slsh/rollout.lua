@@ -86,7 +86,8 @@ function M.options()
       help = "carry out exactly the changes of a plan written by --plan-out "
              .. "(the selection options are ignored): each logstore is read "
              .. "again and a change is refused when the logstore no longer is "
-             .. "as planned; logstores not in the plan are not touched" },
+             .. "as planned or the change is not what this run plans for it "
+             .. "(an edited plan); logstores not in the plan are not touched" },
     { "include-service-projects", type = "flag",
       help = "also touch projects owned by other cloud services ("
              .. table.concat(M.SERVICE_PROJECTS, ", ") .. ") and logstores with a "
