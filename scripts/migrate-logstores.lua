@@ -18,6 +18,7 @@ local logs = require "slsh.logs"
 local host = require "slsh.host.core"
 local errors = require "slsh.err"
 local sls_mod = require "slsh.sls"
+local cc = require "slsh.client_common"
 local credentials = require "slsh.credentials"
 
 local NAME = "migrate-logstores"
@@ -87,7 +88,10 @@ Examples:
       help = "credentials profile for the target (another account); default: the source's" },
     { "rename", type = "list", metavar = "OLD=NEW",
       help = "target name of a logstore (default: the same name)" },
-    { "suffix", metavar = "S", help = "append S to every target logstore name" },
+    { "suffix", metavar = "S",
+      help = "append S to every target logstore name (a-z, 0-9, '_', '-', ending with "
+             .. "a letter or digit; a source whose name becomes longer than 63 "
+             .. "characters is refused)" },
     { "key", type = "list", metavar = "[REGION=]KEYID",
       help = "BYOK: the target region's KMS key, by id or alias/NAME" },
     { "role", metavar = "NAME|ARN",
@@ -130,6 +134,8 @@ local function parse_time(name, s)
 end
 
 local VALID_NAME = "^[a-z0-9][a-z0-9_-]*[a-z0-9]$"
+-- What a logstore name may be (client_common.valid_name tests it).
+local NAME_RULE = "a-z, 0-9, '_' and '-', 2-63 characters, ending with a letter or digit"
 
 -- Every check that needs no request; a bad value exits 2.
 local function check(opts)
@@ -176,14 +182,19 @@ local function check(opts)
   opts.renames = {}
   for _, r in ipairs(opts.rename or {}) do
     local old, new = r:match("^([^=]+)=([^=]+)$")
-    if not old or not new:match(VALID_NAME) or #new < 2 or #new > 63 then
-      usage_error("--rename must be OLD=NEW with NEW a logstore name, got '" .. r .. "'")
+    if not old or not cc.valid_name("logstore", new) then
+      usage_error("--rename must be OLD=NEW with NEW a logstore name (" .. NAME_RULE
+                  .. "), got '" .. r .. "'")
     end
     if opts.renames[old] then usage_error("--rename names " .. old .. " twice") end
     opts.renames[old] = new
   end
-  if opts.suffix and not (("a" .. opts.suffix .. "a"):match(VALID_NAME)) then
-    usage_error("--suffix may hold a-z, 0-9, '_' and '-' only, got '" .. opts.suffix .. "'")
+  -- the shortest source name (2 characters) with the suffix must still
+  -- be a logstore name; a longer source whose name becomes too long is a
+  -- refused row of the plan
+  if opts.suffix and not cc.valid_name("logstore", "aa" .. opts.suffix) then
+    usage_error("--suffix must make logstore names (" .. NAME_RULE .. ") of the source "
+                .. "names, got '" .. opts.suffix .. "'")
   end
   if opts.copy_data and opts.apply and not opts.journal then
     usage_error("--copy-data with --apply needs --journal FILE: its per-shard checkpoints "
@@ -612,6 +623,15 @@ local function plan_one(ctx, t, src, tgt)
                 to_logstore = target_name(o, t.logstore) }
   row.to = o.to .. "/" .. row.to_logstore
   if o.to_region ~= t.region then row.to = o.to_region .. ":" .. row.to end
+  if not cc.valid_name("logstore", row.to_logstore) then
+    -- e.g. a long source name with --suffix: never sent (a request with
+    -- it would be refused before it leaves), and the project is not
+    -- created for it
+    row.action, row.status = "refused", "refused"
+    row.reason = "the target name " .. row.to_logstore .. " is not a logstore name ("
+                 .. NAME_RULE .. "): give a shorter --suffix or a --rename"
+    return row
+  end
   local done = journal_done(ctx, row)
   if done then
     row.action, row.status = "done", "journaled"

@@ -24,7 +24,8 @@ local opts = wf.parse(arg, {
 })
 
 -- The journal: with --apply --journal FILE, each raised logstore is
--- recorded, and a rerun with the same file does not touch it again.
+-- recorded, and a rerun with the same file reads it (one GET) but does
+-- not write it again.
 local journal = wf.journal(opts.journal, { read_only = not opts.apply,
                                            entries = opts.journal_entries })
 
@@ -33,15 +34,17 @@ local journal = wf.journal(opts.journal, { read_only = not opts.apply,
 -- raised) becomes a failed row with the error's code and request id.
 local function raise(t, clients)
   local row = { region = t.region, project = t.project, logstore = t.logstore }
-  local earlier = journal:get(t)
-  if earlier and earlier.status == "raised" and (earlier.days or 0) >= opts.days then
-    row.status, row.ttl = "journaled", earlier.days
-    row.reason = "raised by an earlier run (journal): not read or written again"
-    return row
-  end
   local ls, err = clients.sls:get_logstore(t.project, t.logstore)
   if not ls then return nil, err end
   row.ttl = ls.ttl
+  -- the journal is believed only when the logstore bears it out (it may
+  -- come from a run against another endpoint): read every time
+  local earlier = journal:get(t)
+  if earlier and earlier.status == "raised" and ls.ttl >= opts.days then
+    row.status = "journaled"
+    row.reason = "raised by an earlier run (journal), read now: " .. ls.ttl .. " days"
+    return row
+  end
   if ls.ttl >= opts.days then
     row.status, row.reason = "done", "already " .. ls.ttl .. " days"
     return row

@@ -86,7 +86,8 @@ function M.options()
       help = "carry out exactly the changes of a plan written by --plan-out "
              .. "(the selection options are ignored): each logstore is read "
              .. "again and a change is refused when the logstore no longer is "
-             .. "as planned; logstores not in the plan are not touched" },
+             .. "as planned or the change is not what this run plans for it "
+             .. "(an edited plan); logstores not in the plan are not touched" },
     { "include-service-projects", type = "flag",
       help = "also touch projects owned by other cloud services ("
              .. table.concat(M.SERVICE_PROJECTS, ", ") .. ") and logstores with a "
@@ -494,10 +495,23 @@ function M.read_plan(path, name, complete)
       return nil, "--plan " .. path .. ": change " .. i .. " is incomplete"
     end
   end
+  -- a logstore named twice would be written twice (at once, with
+  -- concurrency): a plan written by --plan-out names each once
+  local seen = {}
+  for i, c in ipairs(doc.changes) do
+    local key = (c.account and (c.account .. ":") or "") .. c.region .. "/" .. c.project
+                 .. "/" .. c.logstore
+    if seen[key] then
+      return nil, "--plan " .. path .. ": changes " .. seen[key] .. " and " .. i
+                  .. " both name " .. key .. " (a plan names each logstore once)"
+    end
+    seen[key] = i
+  end
   return doc.changes
 end
 
--- A journal entry that lets this target be skipped.
+-- A journal entry saying this target was applied (trusted only when
+-- the logstore is read as wanted).
 local function journaled(run_ctx, ctx, t)
   local e = run_ctx.journal:get(t)
   if e and (e.status == "applied" or e.status == "already" or e.status == "drift")
@@ -517,9 +531,25 @@ local function failure(err)
   return msg
 end
 
+-- JSON text of a value with its keys sorted: how a saved change and a
+-- fresh plan's are compared.
+local function canonical(v)
+  return json.encode(v, { sort_keys = true })
+end
+
+-- A conf, said as the plan table says it (a hand-edited one may not
+-- parse: then as its JSON).
+local function said(conf)
+  if conf == nil then return "no conf" end
+  local ok, text = pcall(function() return M.describe(encconf.parse(conf)) end)
+  return ok and text or canonical(conf)
+end
+
 -- Plan one target from a saved plan (--plan): the planned change, if the
--- logstore is still exactly as it was when planned.
-local function plan_saved(ctx, t, row)
+-- logstore is still exactly as it was when planned and the change is what
+-- this run plans for it now (action, reason, conf: the fresh plan). A
+-- hand-edited plan (another conf or action) is refused, never written.
+local function plan_saved(ctx, t, row, action, reason, conf)
   local c = t.planned
   local blocked = ctx:blocked_reason(t.region)
   if blocked then
@@ -541,25 +571,48 @@ local function plan_saved(ctx, t, row)
                  .. "planned from): nothing written (planned: " .. c.action .. "); plan again"
     return row
   end
-  row.action, row.status, row.conf = c.action, c.action, c.conf
+  if c.action ~= action or canonical(c.conf) ~= canonical(conf) then
+    row.action, row.status = "refused", "refused"
+    row.reason = "the saved plan's change differs from what this run plans: saved "
+                 .. tostring(c.action) .. " to " .. said(c.conf) .. ", planned now "
+                 .. tostring(action) .. (conf and (" to " .. said(conf)) or "")
+                 .. " (" .. tostring(reason) .. "); nothing written"
+    return row
+  end
+  row.action, row.status, row.conf = action, action, conf
   row.reason = "as planned: " .. tostring(c.reason)
-  row.target = M.describe(encconf.parse(row.conf))
+  row.target = M.describe(encconf.parse(conf))
   return row
+end
+
+-- What this run plans for a logstore read now: action, reason, conf (the
+-- policy's plan; a logstore of a cloud service left out, a change in a
+-- blocked region refused).
+local function fresh_plan(policy, ctx, t, ls, cur)
+  local product = ls.productType
+  if not ctx.opts.include_service_projects and type(product) == "string" and product ~= ""
+     and product ~= M.CLOUDFIREWALL_PRODUCT then
+    return "skip", "owned by the cloud service '" .. product
+                   .. "' (productType): left out (--include-service-projects to include)"
+  end
+  local action, reason, conf = policy.plan(t, ls, cur, ctx)
+  if M.CHANGES[action] then
+    local blocked = ctx:blocked_reason(t.region)
+    if blocked then
+      return "refused", "pre-flight: " .. blocked .. " (would " .. action .. ")"
+    end
+  end
+  return action, reason, conf
 end
 
 -- Plan one target into `row` (status = action in a plan): the row, and
 -- the logstore as read when it was read (the read a change starts from).
 -- run_ctx: the run's context (journal); the target's own (its account's
--- with --accounts) plans it.
+-- with --accounts) plans it. A logstore the journal says was applied is
+-- read and planned all the same (the journal may come from another
+-- endpoint, or be forged): it is "journaled" only when read as wanted.
 local function plan_one(policy, run_ctx, t, clients, row)
   local ctx = context_of(run_ctx, t)
-  local e = journaled(run_ctx, ctx, t)
-  if e then
-    row.action, row.status = e.action, "journaled"
-    row.reason = "applied by an earlier run at " .. tostring(e.time)
-                 .. " (journal): not read or written again"
-    return row
-  end
   if t.skip and not ctx.opts.include_service_projects then
     row.action, row.status = "skip", "skipped"
     row.reason = t.skip .. ": left out (--include-service-projects to include)"
@@ -579,24 +632,26 @@ local function plan_one(policy, run_ctx, t, clients, row)
   if t.planned or ctx.opts.plan_out then row.state = M.state_fingerprint(ls) end
   local cur = encconf.parse(ls.encrypt_conf)
   row.current = M.describe(cur)
-  if t.planned then return plan_saved(ctx, t, row), ls end
-  local product = ls.productType
-  if not ctx.opts.include_service_projects and type(product) == "string" and product ~= ""
-     and product ~= M.CLOUDFIREWALL_PRODUCT then
-    row.action, row.status = "skip", "skipped"
-    row.reason = "owned by the cloud service '" .. product
-                 .. "' (productType): left out (--include-service-projects to include)"
-    return row
+  local action, reason, conf = fresh_plan(policy, ctx, t, ls, cur)
+  local e = journaled(run_ctx, ctx, t)
+  if e and action == "done" then
+    row.action, row.status = e.action, "journaled"
+    row.reason = "applied by an earlier run at " .. tostring(e.time)
+                 .. " (journal), read now: as wanted"
+    return row, ls
   end
-  local action, reason, conf = policy.plan(t, ls, cur, ctx)
-  if M.CHANGES[action] then
-    local blocked = ctx:blocked_reason(t.region)
-    if blocked then
-      reason = "pre-flight: " .. blocked .. " (would " .. action .. ")"
-      action, conf = "refused", nil
-    end
+  -- the journal's entry, when the logstore is not as it says: not trusted
+  local ignored = e and ("; the journal's entry (" .. tostring(e.status) .. " at "
+                         .. tostring(e.time) .. ") is ignored: the logstore read now "
+                         .. "is not as wanted") or ""
+  row.ignored = e and ignored or nil
+  if t.planned then
+    plan_saved(ctx, t, row, action, reason, conf)
+    row.reason = row.reason .. ignored
+    return row, ls
   end
-  row.action, row.reason, row.conf = action, reason, conf
+  row.action, row.conf = action, conf
+  row.reason = ignored ~= "" and (tostring(reason) .. ignored) or reason
   row.status = action == "skip" and "skipped" or action
   if conf then row.target = M.describe(encconf.parse(conf)) end
   local earlier = run_ctx.journal:get(t)
@@ -786,6 +841,14 @@ function Gate:turn(i)
   return "go"
 end
 
+-- A written row keeps saying that the journal's entry was not trusted.
+local function noted(row)
+  if row.ignored and not row.reason:find(row.ignored, 1, true) then
+    row.reason = row.reason .. row.ignored
+  end
+  return row
+end
+
 -- The apply part of one target's pipeline, after plan_one: a change
 -- waits for its turn, then is written from `ls` and read back; the row.
 local function settle(ctx, row, ls, clients, i)
@@ -810,8 +873,9 @@ local function settle(ctx, row, ls, clients, i)
     gate:land(i, row)
     return row
   end
-  if turn ~= "canary" then return apply_one(ctx, row, clients, ls) end
+  if turn ~= "canary" then return noted(apply_one(ctx, row, clients, ls)) end
   local ok, err = pcall(apply_one, ctx, row, clients, ls)
+  noted(row)
   if not ok then
     row.status = "failed"
     gate:land(i, row)
@@ -1081,7 +1145,9 @@ function M.main(policy, args)
     return settle(ctx, row, ls, clients, i)
   end, opts, opts.apply and "applying" or "planning", sink)
   if not done then ctx.abandoned = abandon(live, out) end
-  if out.total == 0 then
+  if out.total == 0 and changes then
+    ctx:warn("the saved plan has no changes")
+  elseif out.total == 0 then
     ctx:warn("no logstore matches the selection (--region %s, --logstore %s)",
              table.concat(opts.regions, ","), table.concat(opts.logstore or { "*" }, ","))
   end

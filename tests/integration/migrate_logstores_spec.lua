@@ -84,7 +84,7 @@ end
 -- Every request of the emulator's log that wrote to `project`.
 local function writes_to(c, project)
   local n = 0
-  for _, e in ipairs(c:log()) do
+  for _, e in ipairs(c:control("GET", "log?n=1000").entries) do
     if e.host and e.host:find("^" .. project .. "%.") and e.method ~= "GET" then n = n + 1 end
   end
   return n
@@ -130,7 +130,63 @@ describe("migrate-logstores", function()
       local r = migrate(c, a)
       assert.equal(2, r.code, table.concat(a, " ") .. "\n" .. r.stdout .. r.stderr)
     end
+    -- target names that cannot be logstore names: named with the rule
+    for _, case in ipairs {
+      { { "--suffix", ("x"):rep(70) }, "--suffix must make logstore names" },
+      { { "--suffix", "-" }, "--suffix must make logstore names" },
+      { { "--suffix", "_A" }, "--suffix must make logstore names" },
+      { { "--rename", "plain=Plain" }, "--rename must be OLD=NEW with NEW a logstore name" },
+      { { "--rename", "plain=p-" }, "--rename must be OLD=NEW with NEW a logstore name" },
+      { { "--rename", "plain=" .. ("p"):rep(64) }, "--rename must be OLD=NEW" },
+    } do
+      local a = { "--from", SRC, "--to", DST, "--service-key", table.unpack(case[1]) }
+      local r = migrate(c, a)
+      assert.equal(2, r.code, table.concat(a, " ") .. "\n" .. r.stdout .. r.stderr)
+      assert.truthy(r.stderr:find(case[2], 1, true), r.stderr)
+      assert.truthy(r.stderr:find("2-63 characters, ending with a letter or digit", 1, true),
+                    r.stderr)
+    end
     assert.equal(0, c:stats().requests)
+  end)
+
+  it("refuses a target name made too long by --suffix, creating nothing for it", function()
+    -- 58 characters: plain-... is 63 (a name), plain2-... is 64 (not one)
+    local report = run.tmpname(".json")
+    local suffix = "-" .. ("s"):rep(57)
+    local r = migrate(c, { "--from", SRC .. "/plain*", "--to", DST, "--service-key",
+                           "--suffix", suffix, "--create-project", "--report", report })
+    assert.equal(3, r.code, r.stdout .. r.stderr)
+    local rows = fx.report(report)
+    assert.equal("create", rows[SRC .. "/plain"].action)
+    assert.equal("refused", rows[SRC .. "/plain2"].action)
+    assert.matches("the target name plain2" .. suffix .. " is not a logstore name",
+                   rows[SRC .. "/plain2"].reason, 1, true)
+    assert.equal(0, writes_to(c, DST))
+    -- no row can be written: the apply refuses them all and creates no project
+    c:reset_stats()
+    r = migrate(c, { "--from", SRC .. "/plain*", "--to", DST, "--service-key",
+                     "--suffix", suffix .. "x", "--create-project", "--apply",
+                     "--report", report })
+    assert.equal(3, r.code, r.stdout .. r.stderr)
+    assert.falsy((r.stdout .. r.stderr):find("internal error", 1, true), r.stdout .. r.stderr)
+    rows = fx.report(report)
+    for _, key in ipairs { SRC .. "/plain", SRC .. "/plain2" } do
+      assert.equal("refused", rows[key].status, key)
+      assert.matches("is not a logstore name", rows[key].reason, 1, true)
+    end
+    assert.equal(0, c:count("CreateProject") + c:count("CreateLogStore"))
+    assert.equal(0, writes_to(c, DST))
+    -- a name that fits is migrated alongside a refused one
+    c:reset_stats()
+    r = migrate(c, { "--from", SRC .. "/plain*", "--to", DST, "--service-key",
+                     "--suffix", suffix, "--create-project", "--apply", "--report", report })
+    assert.equal(3, r.code, r.stdout .. r.stderr)
+    rows = fx.report(report)
+    assert.equal("migrated", rows[SRC .. "/plain"].status, rows[SRC .. "/plain"].reason)
+    assert.equal("refused", rows[SRC .. "/plain2"].status)
+    assert.equal(1, c:count("CreateProject"))
+    assert.equal(1, c:count("CreateLogStore"))
+    os.remove(report)
   end)
 
   it("migrates service-key logstores to BYOK in another project and region, "

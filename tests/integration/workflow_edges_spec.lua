@@ -480,6 +480,51 @@ describe("workflow edges", function()
     os.remove(report)
   end)
 
+  it("refuses a toggle plan edited by hand, writing nothing", function()
+    local plan, report = fx.tmp(".json"), fx.tmp(".json")
+    local function save(doc)
+      local f = assert(io.open(plan, "w"))
+      f:write(json.encode(doc))
+      f:close()
+    end
+    -- byok-off would be enabled: the edit disables it instead
+    local r = slsh_run(c, {}, "toggle", { "--state", "on", "--region", "cn-hangzhou",
+                                          "--logstore", "byok-off", "--plan-out", plan })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    local doc = json.decode(slurp(plan))
+    assert.equal("enable", doc.changes[1].action)
+    doc.changes[1].conf.enable = false
+    save(doc)
+    r = slsh_run(c, {}, "toggle", { "--state", "on", "--apply", "--plan", plan,
+                                    "--report", report })
+    assert.equal(3, r.code, r.stdout .. r.stderr)
+    local row = fx.report(report)["app-hz/byok-off"]
+    assert.equal("refused", row.status)
+    assert.matches("the saved plan's change differs from what this run plans", row.reason,
+                   1, true)
+    -- an unencrypted logstore (its fingerprint taken from a byok-rollout
+    -- plan) made an "enable" of the toggle plan: toggle plans nothing there
+    r = slsh_run(c, {}, "byok-rollout", { "--region", "cn-hangzhou", "--key", fx.KEY,
+                                          "--logstore", "plain", "--plan-out", plan })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    doc = json.decode(slurp(plan))
+    doc.workflow = "toggle"
+    doc.changes[1].action = "enable"
+    doc.changes[1].target = "toggle on"
+    save(doc)
+    r = slsh_run(c, {}, "toggle", { "--state", "on", "--apply", "--plan", plan,
+                                    "--report", report })
+    assert.equal(3, r.code, r.stdout .. r.stderr)
+    row = fx.report(report)["app-hz/plain"]
+    assert.equal("refused", row.status)
+    assert.matches("saved enable to byok " .. fx.KEY, row.reason, 1, true)
+    assert.matches("; nothing written", row.reason, 1, true)
+    assert.equal(0, c:count("UpdateLogStore") + c:count("UpdateLogStoreEncryption"))
+    assert.is_nil(fx.stores(c:state())["app-hz/plain"].encrypt_conf)
+    os.remove(plan)
+    os.remove(report)
+  end)
+
   it("saves and carries out a byok-rollout plan, with the key it was made for", function()
     local plan, report = fx.tmp(".json"), fx.tmp(".json")
     local r = slsh_run(c, {}, "byok-rollout", { "--region", "cn-hangzhou", "--key",
