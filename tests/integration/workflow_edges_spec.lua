@@ -73,7 +73,13 @@ describe("workflow edges", function()
     local f = assert(io.open(garbage, "w"))
     f:write('{"key":"cn-hangzhou/app-hz/plain","status":"applied"}\n{"key":"cn-hang')
     f:close()
+    local plist = dir .. "/projects.txt"
+    f = assert(io.open(plist, "w"))
+    f:write("# projects\napp-hz  # first\n\napp-*\n")
+    f:close()
     for _, case in ipairs {
+      { { "--project-file", plist },
+        "--project-file " .. plist .. " line 4: 'app-*' is not a project name" },
       { { "--report", dir .. "/out.txt" }, "must end in .json or .csv" },
       { { "--report", dir .. "/missing/x.json" }, "no directory " .. dir .. "/missing" },
       { { "--report", dir }, "is a directory" },
