@@ -88,6 +88,35 @@ describe("slsh.sls", function()
     assert.is_nil(put.body.resourceQuota.storage.used)
   end)
 
+  it("says 'configured', not 'encrypted', of a first choice written disabled", function()
+    for _, via in ipairs { "update", "encryption_api" } do
+      local ls = via == "update" and "plain" or "plain2"
+      if via ~= "update" then
+        assert(sls:create_logstore(P, { logstoreName = ls, ttl = 30, shardCount = 2 }))
+      end
+      local off = { enable = false, encrypt_type = "default" }
+      local r = assert(sls:set_encryption(P, ls, off, { via = via }))
+      assert.equal("configured", r.action, via)
+      assert.is_false(c:stored(P, ls).encrypt_conf.enable)
+      assert.equal("default", c:stored(P, ls).encrypt_conf.encrypt_type)
+      -- a second call writes nothing
+      assert.equal("unchanged", assert(sls:set_encryption(P, ls, off)).action)
+    end
+    local plan = assert(sls:set_encryption(P, "byok-on", cloud.byok(), { dry_run = true }))
+    assert.equal("unchanged", plan.action)
+    assert(sls:create_logstore(P, { logstoreName = "plain3", ttl = 30, shardCount = 2 }))
+    plan = assert(sls:set_encryption(P, "plain3", { enable = false, encrypt_type = "default" },
+                                     { dry_run = true }))
+    assert.equal("configured", plan.action)
+    assert.equal("encrypted", assert(sls:set_encryption(P, "plain3", cloud.byok(),
+                                                        { dry_run = true })).action)
+  end)
+
+  it("has no public write that sends a body as it is", function()
+    assert.is_nil(sls.put_and_verify)
+    assert.is_nil(getmetatable(sls).__index.put_and_verify)
+  end)
+
   it("encrypts through the encryption API too", function()
     local before = c:stored(P, "plain")
     local r = assert(sls:set_encryption(P, "plain", cloud.byok(), { via = "encryption_api" }))
