@@ -288,6 +288,36 @@ describe("slsh.sls", function()
     assert.has_error(function() sls:get_logstore(P, "Bad Name") end)
   end)
 
+  it("checks the ranges of the clients' numeric options, naming them at the caller",
+     function()
+    local cases = {
+      { "timeout", -5, "a number > 0 (seconds), got -5" },
+      { "timeout", 0, "a number > 0 (seconds), got 0" },
+      { "retry_time", 0, "a number > 0 (seconds), got 0" },
+      { "retries", -1, "a whole number >= 0, got -1" },
+      { "retries", 1.5, "a whole number >= 0, got 1.5" },
+      { "qps", -1, "a finite number >= 0 (0 = no limit), got -1" },
+      { "qps", math.huge, "a finite number >= 0 (0 = no limit), got inf" },
+      { "qps", 0 / 0, "a finite number >= 0 (0 = no limit), got" },
+      { "data_qps", -1, "a finite number >= 0 (0 = no limit), got -1" },
+    }
+    for _, make in ipairs { "sls", "kms", "ram", "sts" } do
+      for _, case in ipairs(cases) do
+        if make == "sls" or case[1] ~= "data_qps" then
+          local opts = { region = "cn-hangzhou", [case[1]] = case[2] }
+          local ok, err = pcall(function() local cl = slsh[make].client(opts); return cl end)
+          assert.is_false(ok, make .. " " .. case[1])
+          -- at the caller (this file, not a module of slsh), naming the option
+          local where, msg = err:match("^([^:]*):%d+: (.*)$")
+          assert.matches("sls_spec%.lua$", where, nil, err)
+          local want = make .. ".client: option '" .. case[1] .. "' must be " .. case[3]
+          assert.equal(want, msg:sub(1, #want), err)
+        end
+      end
+    end
+    assert(slsh.sls.client { region = "cn-hangzhou", retries = 0, qps = 0, timeout = 0.5 })
+  end)
+
   -- Misuse raises before anything is sent: an unknown key of any table,
   -- a conf that is not a table, an unknown via, a name the service would
   -- refuse (characters or length).
