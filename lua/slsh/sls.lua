@@ -454,6 +454,10 @@ function Client:create_logstore(project, body)
     local ok, err = encconf.validate(conf)
     if not ok then return nil, err end
   end
+  -- the known fields of their types and ranges (ttl "7" or 0, shardCount
+  -- missing): refused here rather than sent
+  local ok, berr = encconf_core.check_body(body)
+  if not ok then return nil, berr end
   local res, err = self:request { action = "CreateLogStore", method = "POST",
                                   project = project, path = "/logstores", body = body }
   if res then return true end

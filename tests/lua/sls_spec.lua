@@ -288,6 +288,28 @@ describe("slsh.sls", function()
     assert.has_error(function() sls:get_logstore(P, "Bad Name") end)
   end)
 
+  it("checks a create body's known fields before sending it", function()
+    c:reset_stats()
+    for _, case in ipairs {
+      { { logstoreName = "new", ttl = "7", shardCount = 1 }, "ttl",
+        "ttl must be an integer (an integer number of days, 1-3650 (3650 = permanent)), "
+        .. "got the string" },
+      { { logstoreName = "new", ttl = 0, shardCount = 1 }, "ttl", "ttl is 0, out of range" },
+      { { logstoreName = "new", ttl = 7 }, "shardCount", "the logstore has no shardCount" },
+      { { logstoreName = "new", ttl = 7, shardCount = 1, autoSplit = "yes" }, "autoSplit",
+        "autoSplit must be a boolean" },
+    } do
+      local ok, err = sls:create_logstore(P, case[1])
+      assert.is_nil(ok)
+      assert.equal("invalid_logstore", err.code)
+      assert.equal(case[2], err.field)
+      assert.equal(case[3], err.message:sub(1, #case[3]))
+    end
+    assert.equal(0, c:stats().requests)
+    assert(sls:create_logstore(P, { logstoreName = "new", ttl = 7, shardCount = 1,
+                                    appendMeta = true }))
+  end)
+
   it("checks the ranges of the clients' numeric options, naming them at the caller",
      function()
     local cases = {
