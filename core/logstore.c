@@ -246,6 +246,12 @@ int slsh_logstore_check(const json_t *logstore, const char *name,
   return check_doc(logstore, name, SLSH_E_BAD_RESPONSE, err);
 }
 
+int slsh_logstore_check_body(const json_t *body, struct slsh_err *err)
+{
+  slsh_err_clear(err);
+  return check_doc(body, NULL, SLSH_E_LOGSTORE_INVALID, err);
+}
+
 /* A copy of a resourceQuota value without storage.used (read-only).
  * Sets *emptied when taking `used` out left storage, and then the whole
  * value, empty: such a value is left out of the body. */

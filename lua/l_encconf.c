@@ -194,6 +194,25 @@ static int encconf_check_logstore(lua_State *L)
   return 1;
 }
 
+/* check_body(body) -> true | nil, err (invalid_logstore): may `body` be
+ * sent as a CreateLogStore body (the fields and types of a logstore)? */
+static int encconf_check_body(lua_State *L)
+{
+  struct slsh_err err;
+  json_t **doc;
+  int rc;
+
+  luaL_checkany(L, 1);
+  doc = encconf_box(L);
+  rc = encconf_tojson(L, 1, "body", doc, &err) ||
+    slsh_logstore_check_body(*doc, &err);
+  encconf_release(doc);
+  if(rc)
+    return slsh_lua_fail(L, &err);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 /* creatable(logstore) -> body | nil, err: the CreateLogStore body that
  * recreates a (checked) GetLogStore answer, read-only fields left out. */
 static int encconf_creatable(lua_State *L)
@@ -380,6 +399,7 @@ static const luaL_Reg encconf_funcs[] = {
   {"merge_changes", encconf_merge_changes},
   {"check_logstore", encconf_check_logstore},
   {"creatable", encconf_creatable},
+  {"check_body", encconf_check_body},
   {"byok", encconf_byok},
   {"service_key", encconf_service_key},
   {"with_enable", encconf_with_enable},

@@ -218,6 +218,9 @@ static int main_parse(int argc, char **argv, struct opts *o)
       const char *name = a[2] == 'p' ? "--profile" : a[2] == 'r' ? "--region"
                          : a[3] == 'o' ? "--connect-to" : "--ca-file";
 
+      /* the last one winning would hide a typo in a long command line */
+      if(*dst)
+        return main_usage("%s given twice", name);
       *dst = main_optval(argc, argv, &i, name);
       if(!*dst || !**dst)
         return main_usage("option '%s' needs a value", name);

@@ -53,7 +53,8 @@ local function convert(o, name, raw)
   if t == "integer" or t == "number" then
     local v = tonumber(raw)
     if t == "integer" then v = v and math.tointeger(v) end
-    if not v then
+    -- "1e999" converts to infinity, which no bound or rate means
+    if not v or v ~= v or v == math.huge or v == -math.huge then
       return usage_error(string.format("--%s takes %s, got '%s'", name,
                          t == "integer" and "a whole number" or "a number", raw), name)
     end
@@ -136,6 +137,8 @@ end
 function M.try(args, spec)
   local byname = check_spec(spec)
   local opts, positional = {}, {}
+  local seen = {}   -- non-list options already given: a second one is an error,
+                    -- not a silent "last one wins"
   local i, n = 1, #args
   while i <= n do
     local a = args[i]
@@ -161,6 +164,10 @@ function M.try(args, spec)
                            table.concat(known, ", ")), name)
       end
       local t = o.type or "string"
+      if t ~= "list" then
+        if seen[name] then return usage_error("--" .. name .. " given twice", name) end
+        seen[name] = true
+      end
       if t == "flag" then
         if value then return usage_error("--" .. name .. " takes no value", name) end
         opts[key(name)] = not negated
@@ -174,6 +181,13 @@ function M.try(args, spec)
         end
         if t == "list" then
           local list = opts[key(name)] or {}
+          -- "a,,b", "a,", "," and "" would silently lose an element (for
+          -- --key, all of them: a false "0 keys")
+          if value == "" or value:sub(1, 1) == "," or value:sub(-1) == ","
+             or value:find(",,", 1, true) then
+            return usage_error(string.format("--%s has an empty element in '%s'",
+                               name, value), name)
+          end
           for item in value:gmatch("[^,]+") do
             local v, err = convert(o, name, item)
             if v == nil then return nil, err end

@@ -23,12 +23,34 @@ end
 
 --- Check `opts` (nil: none) against {name = "string"|"number"|"any"}
 -- like an argument list; misuse raises at the caller of `who`.
+-- The ranges of a client's numeric options, checked here so that a bad
+-- value is refused naming the option, at the caller, rather than deep in
+-- the transport (or not at all: retries=-1 meant no attempt).
+local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
+local RANGES = {
+  timeout = { "a number > 0 (seconds)", function(v) return v > 0 and finite(v) end },
+  retry_time = { "a number > 0 (seconds)", function(v) return v > 0 and finite(v) end },
+  retries = { "a whole number >= 0",
+              function(v) return math.tointeger(v) ~= nil and v >= 0 end },
+  qps = { "a finite number >= 0 (0 = no limit)", function(v) return v >= 0 and finite(v) end },
+  data_qps = { "a finite number >= 0 (0 = no limit)",
+               function(v) return v >= 0 and finite(v) end },
+}
+
 function M.check_options(who, opts, allowed)
   if opts == nil then return {} end
   if type(opts) ~= "table" then
     error(who .. ": options must be a table", 3)
   end
-  return M.check_fields(who, opts, allowed, nil, "option", 4)
+  opts = M.check_fields(who, opts, allowed, nil, "option", 4)
+  for name, range in pairs(RANGES) do
+    local v = opts[name]
+    if allowed[name] and v ~= nil and not range[2](v) then
+      error(string.format("%s: option '%s' must be %s, got %s", who, name, range[1],
+                          tostring(v)), 3)
+    end
+  end
+  return opts
 end
 
 --- The region: the option, else slsh.default_region() (--region, whose

@@ -257,6 +257,25 @@ end
 function M.byok_keys(opts, policy, regions)
   local keys, bare, per_account = {}, nil, {}
   local multi = opts.account_selection ~= nil
+  -- A key that cannot be a KMS key id or alias is refused here, before any
+  -- request carries it: a key id is letters, digits and '-' (key-..., or
+  -- UUID-like), an alias alias/ + letters, digits, '/', '_', '-'.
+  local function check_key(v, k)
+    local ok
+    if k:sub(1, 6) == "alias/" then
+      ok = #k > 6 and #k <= 255 and k:match("^alias/[%w/_-]+$")
+    else
+      ok = #k <= 128 and k:match("^[%w-]+$")
+    end
+    if not ok then
+      local shown = #v > 80 and v:sub(1, 80) .. "..." or v
+      M.usage_error(policy, "--key takes KEYID (key-..., or letters, digits and '-', "
+                          .. "at most 128) or alias/NAME ([A-Za-z0-9/_-], at most 255 "
+                          .. "in all), alone or as REGION=KEY"
+                          .. (multi and " or ACCOUNT:REGION=KEY" or "") .. ", got "
+                          .. string.format("%q", shown):gsub("\\\n", "\\n"))
+    end
+  end
   for _, v in ipairs(opts.key) do
     local account, aregion, akey = v:match("^(%d+):([a-z][a-z0-9-]*[a-z0-9])=(.+)$")
     if not account and v:find("=", 1, true)
@@ -266,6 +285,7 @@ function M.byok_keys(opts, policy, regions)
                           .. v .. "'")
     end
     local region, key = v:match("^([a-z][a-z0-9-]*[a-z0-9])=(.+)$")
+    check_key(v, akey or key or v)
     if account then
       if not multi then
         M.usage_error(policy, "--key " .. v .. " names an account: give --accounts too")

@@ -454,6 +454,10 @@ function Client:create_logstore(project, body)
     local ok, err = encconf.validate(conf)
     if not ok then return nil, err end
   end
+  -- the known fields of their types and ranges (ttl "7" or 0, shardCount
+  -- missing): refused here rather than sent
+  local ok, berr = encconf_core.check_body(body)
+  if not ok then return nil, berr end
   local res, err = self:request { action = "CreateLogStore", method = "POST",
                                   project = project, path = "/logstores", body = body }
   if res then return true end
@@ -524,17 +528,12 @@ local function write_and_verify(self, project, logstore, req, before, sent, inte
   return after, drift_of(before, after, intended)
 end
 
---- client:put_and_verify(p, ls, before, body, intended) -> after, drift | nil, err
--- PUT the complete body, read back, check, verify and compare.
-function Client:put_and_verify(project, logstore, before, body, intended)
-  common.check_name("project", project)
-  common.check_name("logstore", logstore)
-  for i, v in ipairs { before, body, intended } do
-    if type(v) ~= "table" then
-      error(("bad argument #%d to 'put_and_verify' (table expected, got %s)")
-        :format(i + 2, type(v)), 2)
-    end
-  end
+-- PUT the complete body `body`, read back, check, verify and compare.
+-- Internal: the body is sent as it is, so only update_logstore and
+-- set_encryption, which build it by the merge rules (encrypt_conf
+-- transitions, no shorter retention, a complete body for the
+-- full-replace service), may call it.
+local function put_and_verify(self, project, logstore, before, body, intended)
   return write_and_verify(self, project, logstore, {
     action = "UpdateLogStore", method = "PUT", path = "/logstores/" .. logstore,
     body = body,
@@ -574,14 +573,16 @@ function Client:update_logstore(project, logstore, changes, opts)
     return { config = before, body = body, diff = json.diff(before, body), drift = {},
              dry_run = true }
   end
-  local after, drift = self:put_and_verify(project, logstore, before, body, intended)
+  local after, drift = put_and_verify(self, project, logstore, before, body, intended)
   if not after then return nil, drift end
   return { config = after, diff = json.diff(before, after), drift = drift }
 end
 
 -- The action a transition kind means for the caller.
 local function action_of(kind, conf)
-  if kind == "create" then return "encrypted" end
+  -- a first choice written disabled is permanent but encrypts nothing:
+  -- saying "encrypted" would claim data is protected when it is not
+  if kind == "create" then return conf.enable and "encrypted" or "configured" end
   if kind == "noop" then return "unchanged" end
   return conf.enable and "enabled" or "disabled"
 end
@@ -591,7 +592,8 @@ local ENCRYPTION_OPTIONS = { dry_run = "boolean", via = "string", current = "tab
 --- client:set_encryption(p, ls, conf, {dry_run=?, via="update"|"encryption_api",
 --                                      current=?})
 --   -> {action=, reason=, before=, after=, drift=} | nil, err
--- action: encrypted, enabled, disabled, unchanged or refused. A refused
+-- action: encrypted, configured (a first choice written disabled),
+-- enabled, disabled, unchanged or refused. A refused
 -- change is not an error of the call: nothing is sent and `reason` says
 -- why (with `code`, e.g. mechanism_locked). `current`: the logstore as
 -- this client's get_logstore returned it (the read a caller planned
@@ -645,8 +647,8 @@ function Client:set_encryption(project, logstore, conf, opts)
   else
     local body, merr = encconf.merge(before, conf)
     if not body then return nil, merr end
-    after, drift = self:put_and_verify(project, logstore, before, body,
-                                       { encrypt_conf = true })
+    after, drift = put_and_verify(self, project, logstore, before, body,
+                                  { encrypt_conf = true })
   end
   if not after then return nil, drift end
   result.after = after.encrypt_conf

@@ -32,6 +32,7 @@ local report = require "slsh.report"
 local errors = require "slsh.err"
 local accounts = require "slsh.accounts"
 local host = require "slsh.host.core"
+local client_common = require "slsh.client_common"
 -- slsh loads this module on first use (slsh.workflow), after it is
 -- itself loaded, so requiring it here makes no cycle.
 local slsh = require "slsh"
@@ -226,6 +227,32 @@ local function read_accepted(path)
   return set
 end
 
+-- The names listed in a --project-file; a line that cannot be a project
+-- name (a typo, a glob, a stray character) is a usage error naming the
+-- line, not a project that silently matches nothing.
+local function read_list(path)
+  local f, err = io.open(path, "r")
+  if not f then
+    return nil, errors.new { code = "io", field = "project-file", message = err }
+  end
+  local set, n = {}, 0
+  for line in f:lines() do
+    n = n + 1
+    local name = line:gsub("#.*$", ""):match("^%s*(.-)%s*$")
+    if name ~= "" and not client_common.valid_name("project", name) then
+      f:close()
+      local shown = #name > 64 and name:sub(1, 64) .. "..." or name
+      return nil, errors.new { code = "usage", field = "project-file",
+        message = string.format("--project-file %s line %d: '%s' is not a project name "
+                                .. "(3-63 characters of a-z, 0-9, '_' and '-')",
+                                path, n, shown) }
+    end
+    if name ~= "" then set[name] = true end
+  end
+  f:close()
+  return set
+end
+
 --- wf.check(opts, spec) -> true | nil, message: every option that names
 -- a file or a region, checked before the first request; the report and
 -- journal files are created (mode 0600) here, so that a run never finds
@@ -243,6 +270,8 @@ function M.check(opts)
                                                      or tostring(err))
     end
     f:close()
+    local ok, lerr = read_list(opts.project_file)
+    if not ok then return nil, lerr.message end
   end
   if opts.accept_refused then
     local set, err = read_accepted(opts.accept_refused)
@@ -368,21 +397,6 @@ local function any_glob(patterns, s)
     if M.glob(p, s) then return true end
   end
   return false
-end
-
--- The names listed in a --project-file.
-local function read_list(path)
-  local f, err = io.open(path, "r")
-  if not f then
-    return nil, errors.new { code = "io", field = "project-file", message = err }
-  end
-  local set = {}
-  for line in f:lines() do
-    local name = line:gsub("#.*$", ""):match("^%s*(.-)%s*$")
-    if name ~= "" then set[name] = true end
-  end
-  f:close()
-  return set
 end
 
 -- Clients by credentials provider (weak: a provider that is gone takes

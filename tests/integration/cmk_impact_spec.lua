@@ -145,6 +145,24 @@ describe("slsh run cmk-impact", function()
     local r = impact {}
     assert.equal(2, r.code)
     assert.matches("--key is required", r.stderr, 1, true)
+    -- an empty --key must not become "0 keys, nothing uses them"
+    c:reset_stats()
+    for _, k in ipairs { ",", "" } do
+      r = impact { "--key", k }
+      assert.equal(2, r.code, k)
+      assert.matches("--key has an empty element in '" .. k .. "'", r.stderr, 1, true)
+      assert.equal("", r.stdout)
+    end
+    r = impact { "--key", cloud.KEY_B, "--qps", "1e999" }
+    assert.equal(2, r.code)
+    assert.matches("--qps takes a number, got '1e999'", r.stderr, 1, true)
+    r = impact { "--key", cloud.KEY_B, "--region", "cn-hangzhou," }
+    assert.equal(2, r.code)
+    assert.matches("--region has an empty element in 'cn-hangzhou,'", r.stderr, 1, true)
+    r = impact { "--key", cloud.KEY_B, "--report", "-", "--report", "r.json" }
+    assert.equal(2, r.code)
+    assert.matches("--report given twice", r.stderr, 1, true)
+    assert.equal(0, c:count("GetLogStore"))
     r = run.slsh { "run", "cmk-impact", "--help" }
     assert.equal(0, r.code)
     for _, o in ipairs { "key", "fail-if-used", "region", "project", "project-file",

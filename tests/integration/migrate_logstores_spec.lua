@@ -76,8 +76,16 @@ local function state()
 end
 
 local function migrate(c, extra)
-  local a = { "--region", fx.HZ, "--retries", "2" }
-  for _, x in ipairs(extra) do a[#a + 1] = x end
+  local a = { "--region", fx.HZ }
+  local retries = true   -- "--retries 2" unless the test gives its own (twice is refused)
+  for _, x in ipairs(extra) do
+    a[#a + 1] = x
+    if x == "--retries" then retries = false end
+  end
+  if retries then
+    a[#a + 1] = "--retries"
+    a[#a + 1] = "2"
+  end
   return fx.run(c, "migrate-logstores", a)
 end
 
@@ -126,6 +134,8 @@ describe("migrate-logstores", function()
       { "--from", SRC, "--to", DST, "--service-key", "--copy-data", "--apply" }, -- no journal
       { "--from", SRC, "--to", DST, "--service-key", "--to-profile", "no-such-profile" },
       { "--from", SRC, "--to", DST, "--service-key", "--accounts", "all" },
+      { "--from", SRC, "--from", SRC .. "/plain", "--to", DST, "--service-key" }, -- twice
+      { "--from", SRC, "--to", DST, "--key", "alias/ключ" },
     } do
       local r = migrate(c, a)
       assert.equal(2, r.code, table.concat(a, " ") .. "\n" .. r.stdout .. r.stderr)

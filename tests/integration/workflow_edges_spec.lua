@@ -9,8 +9,16 @@ local json = require "slsh.json"
 
 -- slsh GLOBAL... run WORKFLOW ARGS... with the estate's key (and env).
 local function slsh_run(c, globals, workflow, args, env)
-  local words = { "--connect-to", c.url }
-  for _, a in ipairs(globals or {}) do words[#words + 1] = a end
+  local words = {}
+  local connect = true   -- the emulator unless the test gives its own (twice is refused)
+  for _, a in ipairs(globals or {}) do
+    words[#words + 1] = a
+    if a == "--connect-to" then connect = false end
+  end
+  if connect then
+    words[#words + 1] = "--connect-to"
+    words[#words + 1] = c.url
+  end
   words[#words + 1] = "run"
   words[#words + 1] = workflow
   for _, a in ipairs(args or {}) do words[#words + 1] = a end
@@ -69,11 +77,17 @@ describe("workflow edges", function()
     -- link (as root, over /dev/null it would replace the device)
     local fifo, link = dir .. "/fifo.json", dir .. "/link.json"
     assert(os.execute("mkfifo " .. fifo .. " && ln -s " .. dir .. "/real.json " .. link))
+    local plist = dir .. "/projects.txt"
+    f = assert(io.open(plist, "w"))
+    f:write("# projects\napp-hz  # first\n\napp-*\n")
+    f:close()
     for _, case in ipairs {
       { { "--report", fifo }, "is not a regular file" },
       { { "--report", link }, "is not a regular file" },
       { { "--journal", fifo, "--apply" }, "is not a regular file" },
       { { "--plan-out", link }, "is not a regular file" },
+      { { "--project-file", plist },
+        "--project-file " .. plist .. " line 4: 'app-*' is not a project name" },
       { { "--report", dir .. "/out.txt" }, "must end in .json or .csv" },
       { { "--report", dir .. "/missing/x.json" }, "no directory " .. dir .. "/missing" },
       { { "--report", dir }, "is a directory" },

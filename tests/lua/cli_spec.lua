@@ -43,7 +43,49 @@ describe("slsh.cli", function()
   end)
 
   it("accepts --no-FLAG", function()
-    assert.is_false(assert(cli.try({ "--apply", "--no-apply" }, spec)).apply)
+    assert.is_false(assert(cli.try({ "--no-apply" }, spec)).apply)
+  end)
+
+  it("refuses a non-list option given twice instead of keeping the last", function()
+    for _, args in ipairs {
+      { "--state", "on", "--state", "off" },
+      { "--state=on", "--state", "on" },
+      { "--report", "-", "--report", "r.json" },
+      { "--concurrency", "2", "--concurrency", "1" },
+      { "--apply", "--apply" },
+      { "--apply", "--no-apply" },
+    } do
+      local o, err = cli.try(args, spec)
+      assert.is_nil(o, table.concat(args, " "))
+      assert.equal("usage", err.code)
+      assert.matches("^%-%-%l+ given twice$", err.message)
+    end
+    local _, err = cli.try({ "--no-apply", "--apply" }, spec)
+    assert.equal("--apply given twice", err.message)
+    assert.equal("apply", err.field)
+    -- a list option accumulates
+    assert.same({ "a", "b" }, assert(cli.try({ "--project", "a", "--project", "b" },
+                                               spec)).project)
+  end)
+
+  it("refuses a list value with an empty element", function()
+    for _, v in ipairs { ",", "", "a,,b", "a,", ",a", ",," } do
+      local o, err = cli.try({ "--project", v }, spec)
+      assert.is_nil(o, v)
+      assert.equal("project", err.field)
+      assert.equal("--project has an empty element in '" .. v .. "'", err.message)
+    end
+    local _, err = cli.try({ "--project=" }, spec)
+    assert.equal("--project has an empty element in ''", err.message)
+  end)
+
+  it("refuses numbers that are not finite", function()
+    for _, v in ipairs { "1e999", "-1e999", "inf", "nan", "0/0" } do
+      local o, err = cli.try({ "--qps", v }, spec)
+      assert.is_nil(o, v)
+      assert.equal("--qps takes a number, got '" .. v .. "'", err.message)
+    end
+    assert.equal(1e300, assert(cli.try({ "--qps", "1e300" }, spec)).qps)
   end)
 
   it("refuses an unknown option and lists the valid ones", function()

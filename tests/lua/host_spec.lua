@@ -79,6 +79,24 @@ describe("slsh command", function()
     assert.matches("needs a value", r.stderr)
   end)
 
+  it("refuses a global value option given twice with status 2", function()
+    for _, args in ipairs {
+      { "--region", "cn-hangzhou", "--region", "cn-shanghai" },
+      { "--region=cn-hangzhou", "--region", "cn-hangzhou" },
+      { "--profile", "a", "--profile=b" },
+      { "--connect-to", "http://127.0.0.1:9", "--connect-to", "http://127.0.0.1:8" },
+      { "--ca-file", "/dev/null", "--ca-file", "/dev/null" },
+    } do
+      args[#args + 1] = "-e"
+      args[#args + 1] = "print('ran')"
+      local r = run.slsh(args)
+      assert.equal(2, r.code, table.concat(args, " "))
+      local name = args[1]:match("^(%-%-[%l-]+)")
+      assert.matches("slsh: " .. name:gsub("%-", "%%-") .. " given twice", r.stderr)
+      assert.equal("", r.stdout)
+    end
+  end)
+
   it("passes global options to slsh.config", function()
     local r = run.slsh { "--profile", "prod", "--region=cn-shanghai",
                          "--connect-to", "http://127.0.0.1:9", "-v", "-v", "-e",

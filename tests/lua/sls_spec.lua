@@ -88,6 +88,35 @@ describe("slsh.sls", function()
     assert.is_nil(put.body.resourceQuota.storage.used)
   end)
 
+  it("says 'configured', not 'encrypted', of a first choice written disabled", function()
+    for _, via in ipairs { "update", "encryption_api" } do
+      local ls = via == "update" and "plain" or "plain2"
+      if via ~= "update" then
+        assert(sls:create_logstore(P, { logstoreName = ls, ttl = 30, shardCount = 2 }))
+      end
+      local off = { enable = false, encrypt_type = "default" }
+      local r = assert(sls:set_encryption(P, ls, off, { via = via }))
+      assert.equal("configured", r.action, via)
+      assert.is_false(c:stored(P, ls).encrypt_conf.enable)
+      assert.equal("default", c:stored(P, ls).encrypt_conf.encrypt_type)
+      -- a second call writes nothing
+      assert.equal("unchanged", assert(sls:set_encryption(P, ls, off)).action)
+    end
+    local plan = assert(sls:set_encryption(P, "byok-on", cloud.byok(), { dry_run = true }))
+    assert.equal("unchanged", plan.action)
+    assert(sls:create_logstore(P, { logstoreName = "plain3", ttl = 30, shardCount = 2 }))
+    plan = assert(sls:set_encryption(P, "plain3", { enable = false, encrypt_type = "default" },
+                                     { dry_run = true }))
+    assert.equal("configured", plan.action)
+    assert.equal("encrypted", assert(sls:set_encryption(P, "plain3", cloud.byok(),
+                                                        { dry_run = true })).action)
+  end)
+
+  it("has no public write that sends a body as it is", function()
+    assert.is_nil(sls.put_and_verify)
+    assert.is_nil(getmetatable(sls).__index.put_and_verify)
+  end)
+
   it("encrypts through the encryption API too", function()
     local before = c:stored(P, "plain")
     local r = assert(sls:set_encryption(P, "plain", cloud.byok(), { via = "encryption_api" }))
@@ -257,6 +286,58 @@ describe("slsh.sls", function()
       .. "signature_method, "
       .. "timeout, verbose)")
     assert.has_error(function() sls:get_logstore(P, "Bad Name") end)
+  end)
+
+  it("checks a create body's known fields before sending it", function()
+    c:reset_stats()
+    for _, case in ipairs {
+      { { logstoreName = "new", ttl = "7", shardCount = 1 }, "ttl",
+        "ttl must be an integer (an integer number of days, 1-3650 (3650 = permanent)), "
+        .. "got the string" },
+      { { logstoreName = "new", ttl = 0, shardCount = 1 }, "ttl", "ttl is 0, out of range" },
+      { { logstoreName = "new", ttl = 7 }, "shardCount", "the logstore has no shardCount" },
+      { { logstoreName = "new", ttl = 7, shardCount = 1, autoSplit = "yes" }, "autoSplit",
+        "autoSplit must be a boolean" },
+    } do
+      local ok, err = sls:create_logstore(P, case[1])
+      assert.is_nil(ok)
+      assert.equal("invalid_logstore", err.code)
+      assert.equal(case[2], err.field)
+      assert.equal(case[3], err.message:sub(1, #case[3]))
+    end
+    assert.equal(0, c:stats().requests)
+    assert(sls:create_logstore(P, { logstoreName = "new", ttl = 7, shardCount = 1,
+                                    appendMeta = true }))
+  end)
+
+  it("checks the ranges of the clients' numeric options, naming them at the caller",
+     function()
+    local cases = {
+      { "timeout", -5, "a number > 0 (seconds), got -5" },
+      { "timeout", 0, "a number > 0 (seconds), got 0" },
+      { "retry_time", 0, "a number > 0 (seconds), got 0" },
+      { "retries", -1, "a whole number >= 0, got -1" },
+      { "retries", 1.5, "a whole number >= 0, got 1.5" },
+      { "qps", -1, "a finite number >= 0 (0 = no limit), got -1" },
+      { "qps", math.huge, "a finite number >= 0 (0 = no limit), got inf" },
+      { "qps", 0 / 0, "a finite number >= 0 (0 = no limit), got" },
+      { "data_qps", -1, "a finite number >= 0 (0 = no limit), got -1" },
+    }
+    for _, make in ipairs { "sls", "kms", "ram", "sts" } do
+      for _, case in ipairs(cases) do
+        if make == "sls" or case[1] ~= "data_qps" then
+          local opts = { region = "cn-hangzhou", [case[1]] = case[2] }
+          local ok, err = pcall(function() local cl = slsh[make].client(opts); return cl end)
+          assert.is_false(ok, make .. " " .. case[1])
+          -- at the caller (this file, not a module of slsh), naming the option
+          local where, msg = err:match("^([^:]*):%d+: (.*)$")
+          assert.matches("sls_spec%.lua$", where, nil, err)
+          local want = make .. ".client: option '" .. case[1] .. "' must be " .. case[3]
+          assert.equal(want, msg:sub(1, #want), err)
+        end
+      end
+    end
+    assert(slsh.sls.client { region = "cn-hangzhou", retries = 0, qps = 0, timeout = 0.5 })
   end)
 
   -- Misuse raises before anything is sent: an unknown key of any table,

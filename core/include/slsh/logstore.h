@@ -39,6 +39,12 @@
 int slsh_logstore_check(const json_t *logstore, const char *name,
                         struct slsh_err *err);
 
+/* Check a CreateLogStore body before it is sent, as slsh_logstore_check
+ * checks an answer (logstoreName, ttl and shardCount present; every known
+ * field of its type and range: ttl "7" or 0 is refused, not sent), but
+ * with err->code invalid_logstore: the body is the caller's. */
+int slsh_logstore_check_body(const json_t *body, struct slsh_err *err);
+
 /* The full UpdateLogStore body that sets `conf` on `logstore` (a
  * GetLogStore answer, checked as by slsh_logstore_check, else
  * invalid_logstore): every key kept in its order, unknown keys included,
