@@ -479,6 +479,23 @@ static int cli_profile(struct cred_ctx *c, json_t *root, const char *path,
   return cli_build(c, root, path, obj, chain, depth, out);
 }
 
+/* Read a credentials file: 0 read, -1 an error, 1 absent and that is
+ * fine (noted; the caller goes on with the next source). A file that the
+ * environment variable `var` named must exist. */
+static int profile_file_read(struct cred_ctx *c, const char *path,
+                             const char *var, struct slsh_buf *file)
+{
+  int rc = cred_file_read(path, file, c->e);
+
+  if(rc != 1)
+    return rc;
+  if(var)
+    return slsh_err_set(c->e, SLSH_E_CREDENTIALS_INVALID, var,
+                        "%s names %s, which does not exist", var, path);
+  cred_note(c, "%s: not found", path);
+  return 1;
+}
+
 /* The config.json step: 1 found, 0 nothing (noted), -1 error. */
 int cred_cli_step(struct cred_ctx *c, const char *named,
                     struct slsh_cred_source **out)
@@ -507,19 +524,11 @@ int cred_cli_step(struct cred_ctx *c, const char *named,
   }
   slsh_buf_init(&file, CRED_FILE_MAX);
   slsh_buf_init(&names, 0);
-  rc = cred_file_read(path, &file, c->e);
-  if(rc == 1) {
-    if(var)
-      rc = slsh_err_set(c->e, SLSH_E_CREDENTIALS_INVALID, var,
-                        "%s names %s, which does not exist", var, path);
-    else {
-      cred_note(c, "%s: not found", path);
-      rc = 0;
-    }
+  rc = profile_file_read(c, path, var, &file);
+  if(rc) {
+    rc = rc > 0 ? 0 : rc;  /* absent: the next source */
     goto fail;
   }
-  if(rc)
-    goto fail;
   rc = -1;
   root = cred_json_parse(path, file.data, file.len, SLSH_E_CREDENTIALS_INVALID,
                     c->e);
@@ -697,19 +706,11 @@ static int ini_file(struct cred_ctx *c, const char *path, const char *var,
 
   slsh_buf_init(&file, CRED_FILE_MAX);
   slsh_buf_init(&names, 0);
-  rc = cred_file_read(path, &file, c->e);
-  if(rc == 1) {
-    if(var)
-      rc = slsh_err_set(c->e, SLSH_E_CREDENTIALS_INVALID, var,
-                        "%s names %s, which does not exist", var, path);
-    else {
-      cred_note(c, "%s: not found", path);
-      rc = 0;
-    }
+  rc = profile_file_read(c, path, var, &file);
+  if(rc) {
+    rc = rc > 0 ? 0 : rc;  /* absent: the next source */
     goto fail;
   }
-  if(rc)
-    goto fail;
   rc = ini_parse(c, path, file.data, name, &sec, &names, &found);
   if(rc)
     goto fail;
