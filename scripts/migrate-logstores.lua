@@ -53,6 +53,9 @@ carrying the old one's configuration and indexes (and data, with
   resume    the target exists as this workflow would create it, but its
             index or data copy is unfinished (journal): it will be completed
   done      the target exists with the same configuration and index
+            ("journaled" when the --journal says an earlier run migrated
+            it; the target is read all the same, and an entry it does not
+            bear out is ignored, the reason saying so)
   refused   the target exists and differs (the differing fields are named;
             it is never overwritten), or the target project is missing
             (without --create-project), or the pre-flight failed
@@ -481,7 +484,9 @@ end
 local function copy_shard(ctx, row, src, tgt, shard, tshard, meter)
   local o = ctx.opts
   local key = shard_key(row, shard.shardID)
-  local cp = ctx.journal:get(key)
+  -- a target this run created holds nothing of an earlier run: a
+  -- checkpoint of that name (a journal of another estate) is not its place
+  local cp = row.action ~= "create" and ctx.journal:get(key) or nil
   local sid = shard.shardID
   local read_pace, write_pace = {}, {}
   local P, L, TP, TL = row.project, row.logstore, row.to_project, row.to_logstore
@@ -609,6 +614,8 @@ local function holds_data(sls, p, ls)
   return false
 end
 
+-- A journal entry saying this target was migrated by a run like this
+-- one (trusted only when the target is read as it would be created).
 local function journal_done(ctx, row)
   local e = ctx.journal:get(target_key(row))
   return e and e.fingerprint == ctx.fingerprint and e.status == "migrated" and e
@@ -616,7 +623,8 @@ end
 
 local check_saved
 
-local function plan_one(ctx, t, src, tgt)
+-- The plan of one logstore from what the source and the target read now.
+local function plan_fresh(ctx, t, src, tgt)
   local o = ctx.opts
   local row = { region = t.region, project = t.project, logstore = t.logstore,
                 to_region = o.to_region, to_project = o.to,
@@ -630,12 +638,6 @@ local function plan_one(ctx, t, src, tgt)
     row.action, row.status = "refused", "refused"
     row.reason = "the target name " .. row.to_logstore .. " is not a logstore name ("
                  .. NAME_RULE .. "): give a shorter --suffix or a --rename"
-    return row
-  end
-  local done = journal_done(ctx, row)
-  if done then
-    row.action, row.status = "done", "journaled"
-    row.reason = "migrated by an earlier run at " .. tostring(done.time) .. " (journal)"
     return row
   end
   if ctx.claimed[row.to] and ctx.claimed[row.to] ~= t.logstore then
@@ -719,7 +721,11 @@ local function plan_one(ctx, t, src, tgt)
         return row
       end
     end
-    if not (e and e.status == "copied") then todo[#todo + 1] = "data" end
+    -- copied: the last entry of a finished copy ("copied", then
+    -- "migrated" by a run that copied the same data)
+    local copied = e and (e.status == "copied"
+                          or (e.status == "migrated" and e.fingerprint == ctx.fingerprint))
+    if not copied then todo[#todo + 1] = "data" end
   end
   row.exists = true
   if #todo > 0 then
@@ -728,6 +734,28 @@ local function plan_one(ctx, t, src, tgt)
   else
     row.action, row.status = "done", "done"
     row.reason = "the target exists with the same configuration and index"
+  end
+  return row
+end
+
+-- Plan one logstore. A target the journal says was migrated is read and
+-- planned all the same (the journal may come from a run against another
+-- estate, such as a rehearsal on an emulator, or be edited by hand): it
+-- is "journaled" only when the plan finds it done; otherwise the entry
+-- is ignored, and the reason says so.
+local function plan_one(ctx, t, src, tgt)
+  local row, err = plan_fresh(ctx, t, src, tgt)
+  if not row then return nil, err end
+  local e = journal_done(ctx, row)
+  if not e then return row end
+  if row.status == "done" then
+    row.status = "journaled"
+    row.reason = "migrated by an earlier run at " .. tostring(e.time)
+                 .. " (journal), read now: " .. row.reason
+  else
+    row.ignored = "; the journal's entry (migrated at " .. tostring(e.time)
+                  .. ") is ignored: the target read now is not as it would be created"
+    row.reason = row.reason .. row.ignored
   end
   return row
 end
@@ -810,7 +838,9 @@ local function apply_one(ctx, row, src, tgt)
   if o.copy_data then
     -- the journal knows this target from now on, so that a rerun after a
     -- partial copy resumes it rather than refusing it as holding data
-    if not ctx.journal:get(target_key(row)) then
+    -- (and an entry of another run's, for a target created now, says
+    -- nothing of its data)
+    if row.action == "create" or not ctx.journal:get(target_key(row)) then
       ctx.journal:record(target_key(row), { status = "copying", fingerprint = ctx.fingerprint,
                                             time = os.date("!%Y-%m-%dT%H:%M:%SZ") })
     end
@@ -1031,7 +1061,11 @@ if #rows > 0 and not wf.stopping() then
 end
 
 for _, r in ipairs(rows) do
-  r.body, r.index, r.state = nil, nil, nil
+  -- a row carried out keeps saying that the journal's entry was not trusted
+  if r.ignored and not tostring(r.reason):find(r.ignored, 1, true) then
+    r.reason = tostring(r.reason) .. r.ignored
+  end
+  r.body, r.index, r.state, r.ignored = nil, nil, nil, nil
   out:add(r)
 end
 status = wf.finish(out)

@@ -486,6 +486,50 @@ describe("migrate-logstores", function()
     for _, f in ipairs { j1, j2, report } do os.remove(f) end
   end)
 
+  it("trusts a journal's migrated entry only after reading the target: a journal of "
+     .. "another estate plans create, and --apply creates and copies", function()
+    seed(c, SRC, "plain", 3)
+    local journal, report = run.tmpname(".jsonl"), run.tmpname(".json")
+    local args = { "--from", SRC .. "/plain", "--to", DST, "--create-project", "--service-key",
+                   "--copy-data", "--journal", journal, "--report", report }
+    local a = { table.unpack(args) }
+    a[#a + 1] = "--apply"
+    local r = migrate(c, a)
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    assert.equal("migrated", fx.report(report)[SRC .. "/plain"].status)
+    -- the same journal read against the same estate: journaled, as read now
+    r = migrate(c, args)
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    local row = fx.report(report)[SRC .. "/plain"]
+    assert.equal("done", row.action)
+    assert.equal("journaled", row.status)
+    assert.matches("read now: the target exists with the same configuration", row.reason)
+    -- a fresh estate, the same source, no target: the journal (of a
+    -- rehearsal, say) is not believed
+    c:control("PUT", "state", state())
+    local n = seed(c, SRC, "plain", 3)
+    c:reset_stats()
+    r = migrate(c, args)
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    row = fx.report(report)[SRC .. "/plain"]
+    assert.equal("create", row.action)
+    assert.equal("create", row.status)
+    assert.matches("journal's entry %(migrated at .*%) is ignored", row.reason)
+    assert.equal(0, writes_to(c, DST) + writes_to(c, SRC))
+    r = migrate(c, a)
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    row = fx.report(report)[SRC .. "/plain"]
+    assert.equal("create", row.action)
+    assert.equal("migrated", row.status, json.encode(row))
+    assert.matches("is ignored", row.reason)
+    -- the earlier run's shard checkpoints are not this target's place:
+    -- every log is copied
+    assert.equal(n, row.written)
+    assert.truthy(fx.stores(c:state())[DST .. "/plain"])
+    assert.same(dump(c, SRC, "plain"), dump(c, DST, "plain"))
+    for _, f in ipairs { journal, report } do os.remove(f) end
+  end)
+
   it("carries out a saved plan exactly, refusing a source changed since", function()
     local plan = run.tmpname(".json")
     local report = run.tmpname(".json")
