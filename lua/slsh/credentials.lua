@@ -1,4 +1,5 @@
---- slsh.credentials: the credential chain (DESIGN §2.5; spec §6).
+--- slsh.credentials: the credential chain, in the order of the official
+-- SDKs' default chain (docs/guide.md, Credentials).
 --
 --   local provider, err = slsh.credentials{profile=?, access_key_id=?,
 --       access_key_secret=?, security_token=?, env=?, clock=?}

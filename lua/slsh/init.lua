@@ -1,4 +1,4 @@
---- slsh: the Lua API for Alibaba Cloud log encryption work (DESIGN §2).
+--- slsh: the Lua API for Alibaba Cloud log encryption work (docs/lua-api.md).
 -- Submodules load on first use (`slsh.sls`, `slsh.sign`, ...), so that a
 -- script that needs only one of them starts as fast as plain Lua.
 

@@ -46,7 +46,7 @@ local M = {}
 --- Projects other cloud services create and own. Their logstores are
 -- skipped unless --include-service-projects is given: Security Center's
 -- and SLS alerting's dedicated stores may refuse UpdateLogStore
--- (landscape.md §1, Terraform #5855). Cloud Firewall's
+-- (reported against the Terraform provider, issue #5855). Cloud Firewall's
 -- `cloudfirewall-project-*` is not in the list: encrypting its
 -- `cloudfirewall-logstore` is the main job of these workflows.
 M.SERVICE_PROJECTS = { "sas-log-*", "sls-alert-*" }
