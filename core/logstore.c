@@ -273,14 +273,21 @@ static json_t *quota_copy(const json_t *v, int *emptied)
   return c;
 }
 
-/* A copy of one logstore value for a body, or NULL on no memory; *skip
- * is set when the value is to be left out. */
-static json_t *body_value(const char *key, json_t *v, int *skip)
+/* Put a copy of one logstore value into `body`, or leave it out (an
+ * emptied resourceQuota); -1 on no memory. */
+static int body_put(json_t *body, const char *key, json_t *v)
 {
-  *skip = 0;
-  if(!strcmp(key, "resourceQuota"))
-    return quota_copy(v, skip);
-  return json_deep_copy(v);
+  int skip = 0;
+  json_t *copy = !strcmp(key, "resourceQuota") ? quota_copy(v, &skip)
+                                                : json_deep_copy(v);
+
+  if(!copy)
+    return -1;
+  if(skip) {
+    json_decref(copy);
+    return 0;
+  }
+  return json_object_set_new(body, key, copy) ? -1 : 0;
 }
 
 /* The UpdateLogStore body: `logstore` minus read-only keys, with each key
@@ -289,9 +296,8 @@ static json_t *body_value(const char *key, json_t *v, int *skip)
 static json_t *build_body(const json_t *logstore, json_t *over,
                           struct slsh_err *err)
 {
-  json_t *body = json_object(), *v, *o, *copy;
+  json_t *body = json_object(), *v, *o;
   const char *key;
-  int skip;
 
   if(!body)
     goto nomem;
@@ -299,27 +305,13 @@ static json_t *build_body(const json_t *logstore, json_t *over,
     if(slsh_msg_in_list(key, readonly_keys))
       continue;
     o = json_object_get(over, key);
-    copy = body_value(key, o ? o : v, &skip);
-    if(!copy)
-      goto nomem;
-    if(skip) {
-      json_decref(copy);
-      continue;
-    }
-    if(json_object_set_new(body, key, copy))
+    if(body_put(body, key, o ? o : v))
       goto nomem;
   }
   json_object_foreach(over, key, v) {
     if(json_object_get(logstore, key) || slsh_msg_in_list(key, readonly_keys))
       continue;
-    copy = body_value(key, v, &skip);
-    if(!copy)
-      goto nomem;
-    if(skip) {
-      json_decref(copy);
-      continue;
-    }
-    if(json_object_set_new(body, key, copy))
+    if(body_put(body, key, v))
       goto nomem;
   }
   return body;
