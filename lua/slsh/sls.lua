@@ -688,37 +688,32 @@ function Client:get_index(project, logstore)
   return doc
 end
 
--- The index body to send: the config minus what the service sets.
-local function index_body(who, index)
+-- Send an index config (CreateIndex or UpdateIndex): the config minus
+-- what the service sets. A create is not sent again after a failure that
+-- may have reached the service; an update (a full replace) may be.
+local function write_index(self, who, action, method, project, logstore, index)
+  common.check_name("project", project)
+  common.check_name("logstore", logstore)
   if not is_object(index) then
     error(who .. ": index must be an index config table, got " .. type(index), 3)
   end
   local body = json.decode(json.encode(index))
   body.lastModifyTime = nil
-  return body
+  local res, err = self:request { action = action, method = method, project = project,
+                                  path = "/logstores/" .. logstore .. "/index", body = body,
+                                  no_resend = action == "CreateIndex" }
+  if not res then return nil, err end
+  return true
 end
 
 --- client:create_index(p, ls, index) -> true | nil, err
 function Client:create_index(project, logstore, index)
-  common.check_name("project", project)
-  common.check_name("logstore", logstore)
-  local body = index_body("sls:create_index", index)
-  local res, err = self:request { action = "CreateIndex", method = "POST", project = project,
-                                  path = "/logstores/" .. logstore .. "/index", body = body,
-                                  no_resend = true }
-  if not res then return nil, err end
-  return true
+  return write_index(self, "sls:create_index", "CreateIndex", "POST", project, logstore, index)
 end
 
 --- client:update_index(p, ls, index) -> true | nil, err (a full replace)
 function Client:update_index(project, logstore, index)
-  common.check_name("project", project)
-  common.check_name("logstore", logstore)
-  local body = index_body("sls:update_index", index)
-  local res, err = self:request { action = "UpdateIndex", method = "PUT", project = project,
-                                  path = "/logstores/" .. logstore .. "/index", body = body }
-  if not res then return nil, err end
-  return true
+  return write_index(self, "sls:update_index", "UpdateIndex", "PUT", project, logstore, index)
 end
 
 --- client:shards(p, ls) -> list of {shardID=, status=, inclusiveBeginKey=,
