@@ -134,6 +134,15 @@ static int host_msghandler(lua_State *L)
   return 1;
 }
 
+void slsh_push_modfn(lua_State *L, const char *module, const char *name)
+{
+  lua_getglobal(L, "require");
+  lua_pushstring(L, module);
+  lua_call(L, 1, 1);
+  lua_getfield(L, -1, name);
+  lua_remove(L, -2);
+}
+
 int slsh_docall(lua_State *L, int narg, int nres)
 {
   int base = lua_gettop(L) - narg;

@@ -25,4 +25,8 @@ int slsh_last_error_was_bug(void);
 /* The -v count: with 2 or more every error carries its traceback. */
 void slsh_set_verbose(int verbose);
 
+/* Push require(module)[name] (the host's C calls into its Lua modules;
+ * raises if the module cannot be loaded, so call it protected). */
+void slsh_push_modfn(lua_State *L, const char *module, const char *name);
+
 #endif

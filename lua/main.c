@@ -323,21 +323,11 @@ static int main_pushargs(lua_State *L, const struct opts *o, const char *name)
   return o->nargs;
 }
 
-/* Push field `name` of slsh.scripts, which knows the workflow search
- * path ($SLSH_PATH, ~/.config/slsh/workflows) and its rules. */
-static void main_scriptsfn(lua_State *L, const char *name)
-{
-  lua_getglobal(L, "require");
-  lua_pushliteral(L, "slsh.scripts");
-  lua_call(L, 1, 1);
-  lua_getfield(L, -1, name);
-  lua_remove(L, -2);
-}
-
 /* Print the bundled workflows and the user's, one line each, sorted. */
 static int main_listscripts(lua_State *L)
 {
-  main_scriptsfn(L, "print_list");
+  /* slsh.scripts knows the search path ($SLSH_PATH, ~/.config/...) */
+  slsh_push_modfn(L, "slsh.scripts", "print_list");
   slsh_list_scripts(L);
   lua_pushcfunction(L, slsh_script_dir);
   return slsh_docall(L, 2, 0);
@@ -350,7 +340,7 @@ static int main_loadworkflow(lua_State *L, const char *name)
   const char *path;
   int status;
 
-  main_scriptsfn(L, "find");
+  slsh_push_modfn(L, "slsh.scripts", "find");
   lua_pushstring(L, name);
   slsh_list_scripts(L);
   lua_call(L, 2, 2);

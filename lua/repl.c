@@ -37,16 +37,6 @@ static char *repl_histfile(void)
   return p;
 }
 
-/* Push field `name` of the slsh.repl module. */
-static void repl_getfn(lua_State *L, const char *name)
-{
-  lua_getglobal(L, "require");
-  lua_pushliteral(L, "slsh.repl");
-  lua_call(L, 1, 1);
-  lua_getfield(L, -1, name);
-  lua_remove(L, -2);
-}
-
 static void repl_freematches(void)
 {
   int i;
@@ -70,7 +60,7 @@ static void repl_collect(const char *word)
   struct sigaction editline_sigint;
 
   repl_freematches();
-  repl_getfn(L, "complete");
+  slsh_push_modfn(L, "slsh.repl", "complete");
   lua_pushstring(L, word);
   lua_pushlstring(L, rl_line_buffer, (size_t)repl_end);
   sigaction(SIGINT, NULL, &editline_sigint);
@@ -144,7 +134,7 @@ int slsh_repl(lua_State *L)
   stifle_history(REPL_HISTORY_MAX);
   if(hist)
     read_history(hist);
-  repl_getfn(L, "start");
+  slsh_push_modfn(L, "slsh.repl", "start");
   if(slsh_docall(L, 0, 0) != LUA_OK) {
     fprintf(stderr, "%s\n", lua_tostring(L, -1));
     lua_pop(L, 1);
@@ -155,7 +145,7 @@ int slsh_repl(lua_State *L)
   while((line = readline(more ? ">> " : "> ")) != NULL) {
     if(more || *line)
       repl_append(&chunk, line);
-    repl_getfn(L, "feed");
+    slsh_push_modfn(L, "slsh.repl", "feed");
     lua_pushstring(L, line);
     free(line);
     if(slsh_docall(L, 1, 1) != LUA_OK) {

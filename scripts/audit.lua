@@ -57,14 +57,17 @@ local function n_of(n, word)
   return n .. " " .. word .. (n == 1 and "" or "s")
 end
 
+-- Finding kinds, most severe first, then by name.
+local function severity_order(a, b)
+  local ra, rb = RANK[KINDS[a][1]], RANK[KINDS[b][1]]
+  if ra ~= rb then return ra > rb end
+  return a < b
+end
+
 local function kinds_text()
   local names = {}
   for k in pairs(KINDS) do names[#names + 1] = k end
-  table.sort(names, function(a, b)
-    local ra, rb = RANK[KINDS[a][1]], RANK[KINDS[b][1]]
-    if ra ~= rb then return ra > rb end
-    return a < b
-  end)
+  table.sort(names, severity_order)
   local lines = { "findings (severity):" }
   for _, k in ipairs(names) do
     lines[#lines + 1] = string.format("  %-24s %-8s %s", k, KINDS[k][1], KINDS[k][2])
@@ -256,11 +259,7 @@ local function summary(out)
                          #parts > 0 and table.concat(parts, ", ") or "nothing selected"))
   local kinds = {}
   for k in pairs(by_kind) do kinds[#kinds + 1] = k end
-  table.sort(kinds, function(a, b)
-    local ra, rb = RANK[KINDS[a][1]], RANK[KINDS[b][1]]
-    if ra ~= rb then return ra > rb end
-    return a < b
-  end)
+  table.sort(kinds, severity_order)
   if #kinds > 0 then
     io.write("findings:\n")
     for _, k in ipairs(kinds) do
